@@ -1,0 +1,32 @@
+/* Reading files that decide security (config, credentials, tokens) and
+ * writing files atomically. */
+#ifndef IAM_SAFE_FILE_H
+#define IAM_SAFE_FILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "iam_error.h"
+
+/* Refuse the file when group or others may read it (credentials, tokens). */
+#define IAM_FILE_SECRET 0x1u
+
+/*
+ * Reads a whole file, opened with O_NOFOLLOW|O_CLOEXEC|O_NOCTTY. The file must
+ * be a regular file, owned by root or by `owner`, not writable by others, not
+ * writable by its group unless that group is root's, at most `max` bytes, and
+ * with IAM_FILE_SECRET not readable by group or others. The result is NUL
+ * terminated; the caller frees it (wiping it first for secrets).
+ * Returns 0, -ENOENT, -EACCES/-EPERM (unsafe), -EFBIG, -EINVAL, -EIO.
+ */
+int iam_file_read(const char *path, uid_t owner, size_t max, unsigned flags,
+		  char **out, size_t *outlen, struct iam_err *err);
+
+/*
+ * Writes data to a temporary file in the same directory with `mode`, fsyncs
+ * it, renames it over `path` and fsyncs the directory, so a reader sees the
+ * old or the new file and never a partial one.
+ */
+int iam_file_write_atomic(const char *path, const void *data, size_t len,
+			  mode_t mode, struct iam_err *err);
+
+#endif
