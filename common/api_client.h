@@ -1,0 +1,89 @@
+/*
+ * A client of the iam-policyd API (doc/api.md) on top of the HTTP client:
+ * sends JSON, parses answers strictly, and turns the endpoint's error
+ * objects into struct iam_api_error. Used by iamctl, and by the modules and
+ * iamd for the typed calls at the end.
+ */
+#ifndef IAM_API_CLIENT_H
+#define IAM_API_CLIENT_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+#include "http.h"
+#include "iam_error.h"
+
+struct iam_api;
+
+/* What the endpoint said when it refused a request. */
+struct iam_api_error {
+	long status;            /* HTTP status */
+	char code[48];          /* stable code, e.g. "auth_failed" */
+	char message[256];      /* for people */
+	char field[64];         /* invalid_field: which one, else "" */
+	char resource[32];      /* not_found: which kind, else "" */
+	char state[32];         /* invalid_state: the current state, else "" */
+	long long retry_after;  /* locked_out: seconds, else 0 */
+};
+
+/* The endpoint answered with an error object (see aerr). */
+#define IAM_API_REFUSED (-EREMOTEIO)
+
+/* token may be NULL; it is copied and wiped on free. */
+struct iam_api *iam_api_new(const struct iam_http_config *cfg, const char *token,
+			    struct iam_err *err);
+void iam_api_free(struct iam_api *api);
+int iam_api_set_token(struct iam_api *api, const char *token);
+
+/*
+ * One request. body may be NULL. On 2xx: 0 and *out (may be passed NULL to
+ * discard) holds the parsed object, which the caller puts.
+ * IAM_API_REFUSED: the endpoint refused; aerr is filled and err holds
+ * "<code>: <message>". Other negatives: the transport failed (see
+ * iam_http_request) or the answer was not the JSON object the API promises
+ * (-EBADMSG); err says which.
+ */
+int iam_api_call(struct iam_api *api, const char *method, const char *path,
+		 struct json_object *body, struct json_object **out,
+		 struct iam_api_error *aerr, struct iam_err *err);
+
+/* Percent-encodes one path segment (RFC 3986 unreserved kept). */
+int iam_api_escape(const char *segment, char *out, size_t outsz);
+
+/* --- Typed calls ------------------------------------------------------ */
+
+struct iam_login_result {
+	char *result;     /* "ok" or "mfa_required" */
+	char *user;
+	int mfa;
+	char *challenge;  /* mfa_required */
+	char *token;      /* CLI logins: the session token (a secret) */
+	int64_t expires_at;
+};
+
+int iam_api_login(struct iam_api *api, const char *user, const char *password,
+		  const char *service, const char *origin, const char *tty,
+		  struct iam_login_result *out, struct iam_api_error *aerr,
+		  struct iam_err *err);
+int iam_api_mfa(struct iam_api *api, const char *challenge, const char *code,
+		struct iam_login_result *out, struct iam_api_error *aerr,
+		struct iam_err *err);
+void iam_login_result_free(struct iam_login_result *r);
+
+struct iam_decision {
+	int allow;        /* 1 only when the endpoint said "allow" */
+	char *reason;
+	char *message;
+	int64_t grant_id; /* grant decisions: 0 when none */
+	int64_t not_before;
+	int64_t not_after;
+};
+
+int iam_api_decide_account(struct iam_api *api, const char *user, const char *service,
+			   const char *origin, const char *tty, struct iam_decision *out,
+			   struct iam_api_error *aerr, struct iam_err *err);
+int iam_api_decide_grant(struct iam_api *api, const char *user, const char *role,
+			 const char *origin, struct iam_decision *out,
+			 struct iam_api_error *aerr, struct iam_err *err);
+void iam_decision_free(struct iam_decision *d);
+
+#endif

@@ -1,2 +1,138 @@
-/* placeholder: being written */
 #include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_config.h"
+#include "safe_file.h"
+#include "secmem.h"
+#include "token.h"
+
+#define KEY(name, type, field, def, min, max) \
+	{ name, type, offsetof(struct iam_host_config, field), def, min, max, NULL }
+
+const struct iam_cfg_key iam_host_config_schema[] = {
+	KEY("endpoint", IAM_CFG_URL, endpoint, NULL, 0, 0),
+	KEY("ca_file", IAM_CFG_PATH, ca_file, NULL, 0, 0),
+	KEY("pinned_pubkey", IAM_CFG_STR, pinned_pubkey, NULL, 0, 0),
+	KEY("host_credential_file", IAM_CFG_PATH, host_credential_file,
+	    IAM_SYSCONFDIR "/iam/host.credential", 0, 0),
+	KEY("connect_timeout", IAM_CFG_MSEC, connect_timeout_ms, "2000ms", 50, 60000),
+	KEY("timeout", IAM_CFG_MSEC, timeout_ms, "5000ms", 100, 120000),
+	KEY("max_response", IAM_CFG_SIZE, max_response, "1M", 4096, 1LL << 30),
+	KEY("proxy", IAM_CFG_STR, proxy, NULL, 0, 0),
+	KEY("snapshot_pubkey", IAM_CFG_STR, snapshot_pubkey, NULL, 0, 0),
+	KEY("cache_path", IAM_CFG_PATH, cache_path, IAM_LOCALSTATEDIR "/lib/iam/nss.cache", 0, 0),
+	KEY("id_min", IAM_CFG_INT, id_min, "200000", 1000, 2147483646),
+	KEY("id_max", IAM_CFG_INT, id_max, "499999", 1000, 2147483646),
+	KEY("debug", IAM_CFG_BOOL, debug, "no", 0, 0),
+};
+const size_t iam_host_config_schema_len =
+	sizeof(iam_host_config_schema) / sizeof(iam_host_config_schema[0]);
+
+int iam_pin_valid(const char *pin)
+{
+	const char *p = pin;
+
+	for (;;) {
+		size_t i;
+
+		if (strncmp(p, "sha256//", 8) != 0)
+			return 0;
+		p += 8;
+		for (i = 0; i < 44; i++) {
+			char c = p[i];
+
+			if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			      (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+			      (c == '=' && i == 43)))
+				return 0;
+		}
+		p += 44;
+		if (*p == '\0')
+			return 1;
+		if (*p++ != ';')
+			return 0;
+	}
+}
+
+int iam_host_config_check(const struct iam_host_config *cfg, struct iam_err *err)
+{
+	if (cfg->id_min >= cfg->id_max) {
+		iam_err_set(err, "id_min (%lld) must be below id_max (%lld)", cfg->id_min,
+			    cfg->id_max);
+		return -EINVAL;
+	}
+	if (cfg->pinned_pubkey && !iam_pin_valid(cfg->pinned_pubkey)) {
+		iam_err_set(err, "pinned_pubkey must be sha256//<base64 of the key's "
+			    "SHA-256>, several joined by ';'");
+		return -EINVAL;
+	}
+	if (cfg->connect_timeout_ms > cfg->timeout_ms) {
+		iam_err_set(err, "connect_timeout (%lldms) must not exceed timeout (%lldms)",
+			    cfg->connect_timeout_ms, cfg->timeout_ms);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int iam_host_config_load(const char *path, struct iam_host_config *cfg,
+			 iam_cfg_warn_fn warn, void *ctx, struct iam_err *err)
+{
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	r = iam_cfg_defaults(iam_host_config_schema, iam_host_config_schema_len, cfg, err);
+	if (r < 0)
+		return r;
+	r = iam_cfg_load(path, 0, iam_host_config_schema, iam_host_config_schema_len,
+			 cfg, warn, ctx, err);
+	if (r < 0)
+		return r;
+	r = iam_host_config_check(cfg, err);
+	if (r < 0)
+		iam_err_prefix(err, "%s", path);
+	return r;
+}
+
+void iam_host_config_free(struct iam_host_config *cfg)
+{
+	iam_cfg_free(iam_host_config_schema, iam_host_config_schema_len, cfg);
+}
+
+void iam_host_http_config(const struct iam_host_config *cfg, struct iam_http_config *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->base_url = cfg->endpoint;
+	out->ca_file = cfg->ca_file;
+	out->pinned_pubkey = cfg->pinned_pubkey;
+	out->connect_timeout_ms = (long)cfg->connect_timeout_ms;
+	out->timeout_ms = (long)cfg->timeout_ms;
+	out->max_response = (size_t)cfg->max_response;
+	out->proxy = cfg->proxy;
+}
+
+int iam_credential_read(const char *path, uid_t owner, char **token, struct iam_err *err)
+{
+	struct iam_token parsed;
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	*token = NULL;
+	r = iam_file_read(path, owner, 1024, IAM_FILE_SECRET, &text, &len, err);
+	if (r < 0)
+		return r;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	if (iam_token_parse(text, &parsed) < 0) {
+		iam_err_set(err, "%s does not hold a valid credential", path);
+		iam_free_secret(text);
+		return -EINVAL;
+	}
+	iam_wipe(&parsed, sizeof(parsed));
+	*token = text;
+	return 0;
+}

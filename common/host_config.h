@@ -1,0 +1,48 @@
+/* The host side's configuration, /etc/iam/iam.conf, shared by the PAM and
+ * NSS modules and iamd. Module arguments go through the same schema. */
+#ifndef IAM_HOST_CONFIG_H
+#define IAM_HOST_CONFIG_H
+
+#include "conf.h"
+#include "http.h"
+
+#define IAM_HOST_CONFIG_PATH IAM_SYSCONFDIR "/iam/iam.conf"
+
+struct iam_host_config {
+	char *endpoint;             /* https://iam.example.com:8443 */
+	char *ca_file;
+	char *pinned_pubkey;
+	char *host_credential_file;
+	long long connect_timeout_ms;
+	long long timeout_ms;
+	long long max_response;
+	char *proxy;
+	char *snapshot_pubkey;
+	char *cache_path;
+	long long id_min;
+	long long id_max;
+	int debug;
+};
+
+extern const struct iam_cfg_key iam_host_config_schema[];
+extern const size_t iam_host_config_schema_len;
+
+/* Defaults, then the file (root-owned, see iam_cfg_load), then the checks
+ * that span keys. A missing file leaves the defaults and returns -ENOENT. */
+int iam_host_config_load(const char *path, struct iam_host_config *cfg,
+			 iam_cfg_warn_fn warn, void *ctx, struct iam_err *err);
+int iam_host_config_check(const struct iam_host_config *cfg, struct iam_err *err);
+void iam_host_config_free(struct iam_host_config *cfg);
+
+/* The HTTP client settings these keys describe; strings are borrowed. */
+void iam_host_http_config(const struct iam_host_config *cfg, struct iam_http_config *out);
+
+/* Reads the host credential: root-owned, mode 0600 or stricter, one token.
+ * A file others can read is refused with a message saying so. *token is
+ * wiped and freed by the caller with iam_free_secret(). */
+int iam_credential_read(const char *path, uid_t owner, char **token, struct iam_err *err);
+
+/* "sha256//<44 base64 chars>" joined by ';' as curl expects. */
+int iam_pin_valid(const char *pin);
+
+#endif

@@ -45,6 +45,12 @@ struct iam_json_field {
 /* On error, strings already mapped are freed and dst's pointers are NULL. */
 int iam_json_map(struct json_object *obj, const struct iam_json_field *fields,
 		 size_t n, unsigned flags, void *dst, struct iam_err *err);
+/* As iam_json_map, and on error *bad_field (if not NULL) points at the name
+ * of the field at fault (a static string or the unknown key's text, valid
+ * while obj lives); NULL when the problem is not one field. */
+int iam_json_map_ex(struct json_object *obj, const struct iam_json_field *fields,
+		    size_t n, unsigned flags, void *dst, const char **bad_field,
+		    struct iam_err *err);
 /* Frees the strings a mapping allocated. */
 void iam_json_map_free(const struct iam_json_field *fields, size_t n, void *dst);
 

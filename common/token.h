@@ -1,6 +1,6 @@
 /*
- * Bearer tokens: "iam<kind>_<id>.<secret>", kind 'a' (admin), 'h' (host) or
- * 'u' (user session), id a positive decimal, secret 43 base64url characters
+ * Bearer tokens: "iam<kind>_<id>.<secret>", kind 'a' (admin), 'h' (host),
+ * 'u' (user session) or 'c' (MFA challenge), id a positive decimal, secret 43 base64url characters
  * (32 random bytes). The endpoint stores only SHA-256 of the secret (the
  * secret is random, so a slow KDF adds nothing) and compares in constant
  * time.
@@ -15,6 +15,7 @@ enum iam_token_kind {
 	IAM_TOKEN_ADMIN = 'a',
 	IAM_TOKEN_HOST = 'h',
 	IAM_TOKEN_USER = 'u',
+	IAM_TOKEN_CHALLENGE = 'c', /* an MFA challenge between two login steps */
 };
 
 #define IAM_TOKEN_SECRET_LEN 43
