@@ -1,0 +1,61 @@
+/*
+ * Decisions as pure functions: facts and the time in, a decision and its
+ * reason out. No I/O, no clock, no globals, so that each rule is tested on
+ * its own and risk signals can later be added as more inputs.
+ */
+#ifndef IAM_POLICYD_DECIDE_H
+#define IAM_POLICYD_DECIDE_H
+
+#include <stdint.h>
+#include <time.h>
+#include "store.h"
+#include "tz.h"
+
+/* The state a request is in at `now`, derived from its stored state:
+ * pending past expires_at is "expired", approved is "active" inside
+ * [not_before, not_after) and "expired" after it. */
+const char *request_state(const struct request_row *r, time_t now);
+
+/* Who wants to act on a request, as far as the rules care. */
+struct actor_facts {
+	int is_admin;
+	int is_requester;
+	int is_approver;  /* member of the role's approvers group */
+};
+
+/* Whether the action may happen now. NULL when it may, else the API error
+ * code ("self_approval", "not_approver", "forbidden", "request_expired",
+ * "invalid_state"). */
+const char *decide_transition(enum request_action action, const struct request_row *r,
+			      const struct actor_facts *a, time_t now);
+
+struct decision {
+	int allow;
+	const char *reason;   /* stable code, see doc/api.md */
+	char message[512];    /* one plain sentence for the user */
+};
+
+void decide_account(const struct account_facts *f, struct decision *d);
+
+/* The grant check. reqs are the user's requests for the role, newest first.
+ * tz is the role's zone (NULL when the role has no window); origin may be
+ * NULL or "" when the caller knows none. */
+struct grant_input {
+	const struct user_row *user;   /* NULL: unknown user */
+	const struct role_row *role;   /* NULL: unknown role */
+	const char *role_name;
+	const struct request_row *reqs;
+	int nreqs;
+	const struct iam_tz *tz;
+	const char *origin;
+	time_t now;
+};
+
+/* Fills d; *grant points at the active request used (or NULL). */
+void decide_grant(const struct grant_input *in, struct decision *d,
+		  const struct request_row **grant);
+
+/* Lockout: whether a key with `until` is locked at now. */
+int decide_locked(int64_t until, time_t now);
+
+#endif

@@ -1,0 +1,150 @@
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "api.h"
+#include "decide.h"
+#include "log.h"
+#include "names.h"
+
+#define MAX_REQUESTS 16
+
+struct decide_body {
+	char *user, *role, *service, *origin, *tty;
+};
+
+#define DB(name, member, flags) \
+	{ name, IAM_J_STRING, offsetof(struct decide_body, member), flags, 256, 0, 0 }
+
+static const struct iam_json_field account_fields[] = {
+	DB("user", user, IAM_JF_REQUIRED), DB("service", service, 0), DB("origin", origin, 0),
+	DB("tty", tty, 0),
+};
+
+static const struct iam_json_field grant_fields[] = {
+	DB("user", user, IAM_JF_REQUIRED), DB("role", role, IAM_JF_REQUIRED), DB("origin", origin, 0),
+};
+
+/* Every decision is logged (one line) and audited, allow or deny. */
+static void record(struct req *r, const char *type, const struct decide_body *b,
+		   const struct decision *d, int64_t grant)
+{
+	struct json_object *data = json_object_new_object();
+	struct iam_buf line;
+
+	iam_json_add_str(data, "decision", d->allow ? "allow" : "deny");
+	iam_json_add_str(data, "reason", d->reason);
+	iam_json_add_str(data, "user", b->user);
+	iam_json_add_str(data, "role", b->role);
+	iam_json_add_str(data, "host", r->who.name);
+	iam_json_add_str(data, "service", b->service);
+	iam_json_add_str(data, "origin", b->origin);
+	iam_json_add_str(data, "tty", b->tty);
+	if (grant)
+		iam_json_add_int(data, "grant", grant);
+	store_audit(r->st, r->now, r->source, type, iam_name_valid(b->user) ? b->user : "-", data);
+	json_object_put(data);
+	iam_buf_init(&line, 2048);
+	iam_kv_add(&line, "event", type);
+	iam_kv_add(&line, "decision", d->allow ? "allow" : "deny");
+	iam_kv_add(&line, "reason", d->reason);
+	iam_kv_add(&line, "user", b->user);
+	if (b->role)
+		iam_kv_add(&line, "role", b->role);
+	iam_kv_add(&line, "host", r->who.name);
+	iam_kv_add(&line, "service", b->service);
+	iam_kv_add(&line, "origin", b->origin);
+	if (grant)
+		iam_kv_addll(&line, "grant", grant);
+	iam_log(LOG_INFO, "%s", iam_buf_str(&line));
+	iam_buf_free(&line);
+}
+
+static struct json_object *decision_json(const struct decision *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	iam_json_add_str(o, "decision", d->allow ? "allow" : "deny");
+	iam_json_add_str(o, "reason", d->reason);
+	iam_json_add_str(o, "message", d->message);
+	return o;
+}
+
+void h_decide_account(struct req *r, struct reply *out)
+{
+	struct decide_body b = { 0 };
+	struct account_facts f = { 0 };
+	struct decision d;
+	int rc = ST_OK;
+
+	if (body_map(r, out, account_fields, 4, &b) < 0)
+		return;
+	if (iam_name_valid(b.user))
+		rc = store_account_facts(r->st, b.user, r->who.id, r->now, &f);
+	if (rc != ST_OK) {
+		reply_store_error(out, rc, "user", b.user);
+	} else {
+		decide_account(&f, &d);
+		record(r, "decide.account", &b, &d, 0);
+		reply_json(out, 200, decision_json(&d));
+	}
+	iam_json_map_free(account_fields, 4, &b);
+}
+
+static struct json_object *grant_json(const struct request_row *g)
+{
+	struct json_object *o;
+
+	if (!g)
+		return NULL;
+	o = json_object_new_object();
+	iam_json_add_int(o, "id", g->id);
+	iam_json_add_int(o, "not_before", g->not_before);
+	iam_json_add_int(o, "not_after", g->not_after);
+	return o;
+}
+
+static void decide(struct req *r, const struct decide_body *b, struct reply *out)
+{
+	struct request_row reqs[MAX_REQUESTS];
+	const struct request_row *grant = NULL;
+	struct user_row u;
+	struct role_row role;
+	struct iam_tz *tz = NULL;
+	struct grant_input in = { NULL, NULL, b->role, reqs, 0, NULL, b->origin, r->now };
+	struct json_object *body;
+	struct decision d;
+	int found = 0;
+
+	if (iam_name_valid(b->user) && iam_name_valid(b->role))
+		found = store_grant_facts(r->st, b->user, b->role, &u, &role, reqs, MAX_REQUESTS,
+					  &in.nreqs);
+	if (found < 0) {
+		reply_store_error(out, found, "role", b->role);
+		return;
+	}
+	in.user = (found & 1) ? &u : NULL;
+	in.role = (found & 2) ? &role : NULL;
+	if (in.role && role.window[0])
+		iam_tz_load(r->srv->cfg->zoneinfo_dir, role.tz, &tz, NULL);
+	in.tz = tz;
+	decide_grant(&in, &d, &grant);
+	iam_tz_free(tz);
+	record(r, "decide.grant", b, &d, grant ? grant->id : 0);
+	body = decision_json(&d);
+	json_object_object_add(body, "grant", d.allow ? grant_json(grant) : NULL);
+	reply_json(out, 200, body);
+}
+
+void h_decide_grant(struct req *r, struct reply *out)
+{
+	struct decide_body b = { 0 };
+
+	if (body_map(r, out, grant_fields, 3, &b) < 0)
+		return;
+	decide(r, &b, out);
+	iam_json_map_free(grant_fields, 3, &b);
+}

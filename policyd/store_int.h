@@ -1,0 +1,67 @@
+/* Shared by the store*.c files only: connections, transactions, ids,
+ * the directory serial and the audit append. */
+#ifndef IAM_POLICYD_STORE_INT_H
+#define IAM_POLICYD_STORE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include "store.h"
+
+struct store {
+	char *path;
+	long long id_min, id_max;
+	pthread_key_t conn_key;
+};
+
+/* This thread's connection, opened on first use; NULL if it cannot open. */
+sqlite3 *st_db(struct store *st);
+
+/* BEGIN IMMEDIATE: writers queue here (busy_timeout) instead of failing
+ * half-way through. */
+int st_begin(sqlite3 *db);
+int st_commit(sqlite3 *db);
+void st_rollback(sqlite3 *db);
+/* Commits when rc is ST_OK, else rolls back; returns the final rc. */
+int st_finish(sqlite3 *db, int rc);
+
+/* Runs fn(db, arg) in one write transaction on this thread's connection. */
+int st_tx(struct store *st, int (*fn)(sqlite3 *db, void *arg), void *arg);
+
+int st_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt);
+/* Maps an SQLite result to enum st_rc, logging unexpected ones. */
+int st_rc(sqlite3 *db, int rc, const char *what);
+/* Runs a statement expected to return no rows, binding text/int64 pairs
+ * described by types ("t" text, "i" int64, "n" null), e.g. "ti". */
+int st_exec(sqlite3 *db, const char *sql, const char *types, ...);
+/* First column of the first row as int64; ST_NOTFOUND without rows. */
+int st_int(sqlite3 *db, int64_t *out, const char *sql, const char *types, ...);
+void st_bindv(sqlite3_stmt *s, const char *types, va_list ap);
+void st_col_text(sqlite3_stmt *s, int col, char *out, size_t outsz);
+
+/* The first column of each row for one int64 parameter, as a JSON array of
+ * strings; *rc says whether the query worked. Never NULL. */
+struct json_object *st_name_list(sqlite3 *db, const char *sql, int64_t id, int *rc);
+
+int st_bump_serial(sqlite3 *db);
+/* Reserves an id for a user or group: want > 0 takes that id (ST_RANGE
+ * outside [id_min, id_max], ST_ID_IN_USE if ever used), 0 takes the next
+ * one after the highest ever used. */
+int st_alloc_id(struct store *st, sqlite3 *db, int64_t want, const char *kind,
+		const char *name, time_t now, int64_t *out);
+
+/* Appends one audit record inside the current transaction. source is the
+ * caller ("admin", "host:web1", "user:bob", "anonymous"); the actor column
+ * is derived from it unless actor is given. */
+int st_audit(sqlite3 *db, time_t now, const char *source, const char *event_id,
+	     const char *type, const char *actor, struct json_object *data);
+const char *st_actor_of(const char *source);
+/* A request query's rows (where-clause with ?1/?2 bound to a, b). */
+int st_request_rows(sqlite3 *db, const char *where, int64_t a, int64_t b,
+		    struct request_row *rows, int max, int *n);
+
+int st_user_id(sqlite3 *db, const char *name, int64_t *id);
+int st_group_id(sqlite3 *db, const char *name, int64_t *id);
+int st_user_row(sqlite3 *db, const char *name, struct user_row *out);
+int st_role_row(sqlite3 *db, const char *name, struct role_row *out);
+
+#endif
