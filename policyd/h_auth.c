@@ -313,7 +313,7 @@ void h_login_mfa(struct req *r, struct reply *out)
 
 void h_logout(struct req *r, struct reply *out)
 {
-	int rc = store_session_delete(r->st, r->who.id);
+	int rc = store_session_delete(r->st, r->who.session_id);
 
 	if (rc != ST_OK)
 		reply_store_error(out, rc, "session", "-");

@@ -97,9 +97,12 @@ static void reply_denied(struct reply *out, const char *why, const struct reques
 		reply_error(out, 403, why, "You may not do this to request %lld.", (long long)q->id);
 	else if (strcmp(why, "request_expired") == 0)
 		reply_error(out, 409, why, "Request %lld expired while pending.", (long long)q->id);
+	else if (!q->id)
+		reply_error(out, 409, "invalid_state", "You already have a pending or active "
+			    "request for this role.");
 	else
 		reply_error(out, 409, "invalid_state", "Request %lld is %s.", (long long)q->id,
-			    q->id ? request_state(q, now) : "open already");
+			    request_state(q, now));
 	if (strcmp(why, "invalid_state") == 0 && q->id)
 		reply_error_field(out, "state", json_object_new_string(request_state(q, now)));
 }

@@ -33,6 +33,16 @@ static void reply_user(struct req *r, struct reply *out, int status, const struc
 	reply_json(out, status, user_json(r->st, u));
 }
 
+/* A refusal because of the user's state says which state that is. */
+static void reply_user_error(struct req *r, struct reply *out, int rc, const char *name)
+{
+	struct user_row u;
+
+	reply_store_error(out, rc, "user", name);
+	if (rc == ST_STATE && store_user_get(r->st, name, &u) == ST_OK)
+		reply_error_field(out, "state", json_object_new_string(u.state));
+}
+
 /* Hashes a new password; 0, or -1 with the reply set. */
 static int make_verifier(struct req *r, struct reply *out, const char *password,
 			 char verifier[IAM_KDF_MAX])
@@ -168,7 +178,7 @@ void h_user_password(struct req *r, struct reply *out)
 		if (rc == ST_OK)
 			reply_user(r, out, 200, &u);
 		else
-			reply_store_error(out, rc, "user", r->params[0]);
+			reply_user_error(r, out, rc, r->params[0]);
 	}
 	iam_free_secret(b.password);
 	b.password = NULL;
@@ -214,7 +224,7 @@ static void change_state(struct req *r, struct reply *out, enum user_op op)
 	if (rc == ST_OK)
 		reply_user(r, out, 200, &u);
 	else
-		reply_store_error(out, rc, "user", r->params[0]);
+		reply_user_error(r, out, rc, r->params[0]);
 	iam_json_map_free(reason_fields, NFIELDS(reason_fields), &b);
 }
 
@@ -241,7 +251,7 @@ void h_user_unlock(struct req *r, struct reply *out)
 	if (rc == ST_OK)
 		reply_user(r, out, 200, &u);
 	else
-		reply_store_error(out, rc, "user", r->params[0]);
+		reply_user_error(r, out, rc, r->params[0]);
 }
 
 void h_user_mfa_enroll(struct req *r, struct reply *out)
@@ -265,7 +275,7 @@ void h_user_mfa_enroll(struct req *r, struct reply *out)
 		iam_json_add_str(body, "uri", uri);
 		reply_json(out, 200, body);
 	} else {
-		reply_store_error(out, rc, "user", r->params[0]);
+		reply_user_error(r, out, rc, r->params[0]);
 	}
 	iam_wipe(secret, sizeof(secret));
 	iam_wipe(b32, sizeof(b32));
@@ -280,5 +290,5 @@ void h_user_mfa_remove(struct req *r, struct reply *out)
 	if (rc == ST_OK)
 		reply_user(r, out, 200, &u);
 	else
-		reply_store_error(out, rc, "user", r->params[0]);
+		reply_user_error(r, out, rc, r->params[0]);
 }

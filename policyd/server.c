@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "iam_buf.h"
+#include "json.h"
 #include "log.h"
 #include "parse.h"
 #include "secmem.h"
@@ -63,27 +64,6 @@ int server_parse_listen(const char *listen, void *storage, unsigned *port)
 		return AF_INET6;
 	}
 	return -EINVAL;
-}
-
-/* Request bodies carry passwords and codes: json-c frees its strings
- * without clearing them, so clear them first. */
-static void wipe_strings(struct json_object *o)
-{
-	size_t i, n;
-
-	if (json_object_is_type(o, json_type_string)) {
-		iam_wipe((void *)(uintptr_t)json_object_get_string(o),
-			 (size_t)json_object_get_string_len(o));
-	} else if (json_object_is_type(o, json_type_array)) {
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++)
-			wipe_strings(json_object_array_get_idx(o, i));
-	} else if (json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, key, val) {
-			(void)key;
-			wipe_strings(val);
-		}
-	}
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *c, const struct reply *rp)
@@ -186,11 +166,10 @@ static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const 
 		reply_error(&rp, 500, "internal", "No reply was produced.");
 	log_request(&r, &rp);
 	ret = send_reply(c, &rp);
-	if (r.body) {
-		wipe_strings(r.body);
-		json_object_put(r.body);
-	}
-	wipe_strings(rp.body);
+	/* Request bodies carry passwords and codes, replies tokens. */
+	iam_json_wipe(r.body);
+	json_object_put(r.body);
+	iam_json_wipe(rp.body);
 	json_object_put(rp.body);
 	return ret;
 }

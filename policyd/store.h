@@ -55,6 +55,7 @@ int store_schema_version(struct store *st);
 struct principal {
 	enum { P_NONE, P_ADMIN, P_HOST, P_USER } kind;
 	int64_t id;          /* admin token, host or user id */
+	int64_t session_id;  /* user sessions: the session's own id */
 	char name[256];      /* host or user name; "admin" */
 	int mfa;             /* user sessions: opened with a TOTP code */
 };

@@ -69,6 +69,7 @@ static int auth_user(sqlite3 *db, int64_t id, const char *hash, time_t now,
 			st_col_text(s, 1, out->name, sizeof(out->name));
 			out->mfa = sqlite3_column_int(s, 2);
 			out->id = sqlite3_column_int64(s, 3);
+			out->session_id = id;
 		}
 	}
 	sqlite3_finalize(s);

@@ -1,0 +1,259 @@
+/* The endpoint's decisions as pure functions, with the clock injected. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "decide.h"
+#include "tz.h"
+
+/* 2026-03-02 (a Monday) 13:30 UTC = 14:30 in Berlin (CET). */
+#define MONDAY_1330_UTC ((time_t)1772458200)
+
+static struct request_row approved(int64_t id, time_t nb, time_t na, int mfa)
+{
+	struct request_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	snprintf(r.state, sizeof(r.state), "approved");
+	r.not_before = nb;
+	r.not_after = na;
+	r.expires_at = nb + 86400;
+	r.mfa = mfa;
+	snprintf(r.ended_by, sizeof(r.ended_by), "bob");
+	return r;
+}
+
+static struct role_row role(const char *window, const char *days, const char *nets, int mfa)
+{
+	struct role_row r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.name, sizeof(r.name), "dbadmin");
+	snprintf(r.approvers, sizeof(r.approvers), "managers");
+	snprintf(r.window, sizeof(r.window), "%s", window);
+	snprintf(r.days, sizeof(r.days), "%s", days);
+	snprintf(r.tz, sizeof(r.tz), "Europe/Berlin");
+	snprintf(r.networks, sizeof(r.networks), "%s", nets);
+	r.mfa = mfa;
+	return r;
+}
+
+static struct user_row user(const char *state)
+{
+	struct user_row u;
+
+	memset(&u, 0, sizeof(u));
+	snprintf(u.name, sizeof(u.name), "alice");
+	snprintf(u.state, sizeof(u.state), "%s", state);
+	return u;
+}
+
+static const char *check(const struct user_row *u, const struct role_row *r,
+			 struct request_row *reqs, int n, const char *origin, time_t now,
+			 struct decision *d)
+{
+	struct iam_tz *tz = NULL;
+	struct grant_input in = { u, r, "dbadmin", reqs, n, NULL, origin, now };
+	const struct request_row *g;
+
+	assert_int_equal(iam_tz_load(NULL, "Europe/Berlin", &tz, NULL), 0);
+	in.tz = tz;
+	decide_grant(&in, d, &g);
+	iam_tz_free(tz);
+	assert_true(d->allow == (strcmp(d->reason, "ok") == 0));
+	assert_true(d->message[0] != '\0');
+	return d->reason;
+}
+
+static void test_grant_allows_inside_every_bound(void **state)
+{
+	struct user_row u = user("active");
+	struct role_row r = role("14:00-16:00", "Mon-Fri", "10.8.0.0/16", 1);
+	struct request_row q = approved(7, MONDAY_1330_UTC - 60, MONDAY_1330_UTC + 3600, 1);
+	struct decision d;
+
+	(void)state;
+	assert_string_equal(check(&u, &r, &q, 1, "10.8.4.5", MONDAY_1330_UTC, &d), "ok");
+	assert_int_equal(d.allow, 1);
+	assert_non_null(strstr(d.message, "Grant 7"));
+	/* an IPv4-mapped IPv6 origin is the same address */
+	assert_string_equal(check(&u, &r, &q, 1, "::ffff:10.8.4.5", MONDAY_1330_UTC, &d), "ok");
+}
+
+/* Each bound denies on its own, everything else being fine. */
+static void test_each_bound_denies_alone(void **state)
+{
+	struct user_row u = user("active");
+	struct role_row r = role("14:00-16:00", "Mon-Fri", "10.8.0.0/16", 1);
+	struct request_row q = approved(7, MONDAY_1330_UTC - 60, MONDAY_1330_UTC + 3600, 1);
+	struct request_row noauth = approved(8, MONDAY_1330_UTC - 60, MONDAY_1330_UTC + 3600, 0);
+	struct request_row pending = q;
+	struct request_row revoked = q;
+	struct decision d;
+
+	(void)state;
+	/* before not_before: the grant does not exist yet */
+	assert_string_equal(check(&u, &r, &q, 1, "10.8.4.5", MONDAY_1330_UTC - 61, &d), "no_grant");
+	/* at and after not_after */
+	assert_string_equal(check(&u, &r, &q, 1, "10.8.4.5", MONDAY_1330_UTC + 3600, &d), "expired");
+	/* outside 14:00-16:00 Berlin: 16:00 Berlin is 15:00 UTC (end exclusive) */
+	q.not_after = MONDAY_1330_UTC + 7 * 86400;
+	assert_string_equal(check(&u, &r, &q, 1, "10.8.4.5", MONDAY_1330_UTC + 5400, &d),
+			    "outside_window");
+	assert_string_equal(check(&u, &r, &q, 1, "10.8.4.5", MONDAY_1330_UTC + 5399, &d), "ok");
+	/* Saturday 14:30 Berlin: right time, wrong day */
+	assert_string_equal(check(&u, &r, &q, 1, "10.8.4.5", MONDAY_1330_UTC + 5 * 86400, &d),
+			    "outside_window");
+	/* origin */
+	assert_string_equal(check(&u, &r, &q, 1, "10.9.0.1", MONDAY_1330_UTC, &d),
+			    "origin_not_allowed");
+	assert_string_equal(check(&u, &r, &q, 1, NULL, MONDAY_1330_UTC, &d), "origin_unknown");
+	assert_string_equal(check(&u, &r, &q, 1, "", MONDAY_1330_UTC, &d), "origin_unknown");
+	assert_string_equal(check(&u, &r, &q, 1, "example.com", MONDAY_1330_UTC, &d),
+			    "origin_not_allowed");
+	/* MFA at activation missing */
+	assert_string_equal(check(&u, &r, &noauth, 1, "10.8.4.5", MONDAY_1330_UTC, &d), "mfa_missing");
+	/* approval missing */
+	snprintf(pending.state, sizeof(pending.state), "pending");
+	pending.expires_at = MONDAY_1330_UTC + 100;
+	assert_string_equal(check(&u, &r, &pending, 1, "10.8.4.5", MONDAY_1330_UTC, &d),
+			    "pending_approval");
+	/* revoked */
+	snprintf(revoked.state, sizeof(revoked.state), "revoked");
+	assert_string_equal(check(&u, &r, &revoked, 1, "10.8.4.5", MONDAY_1330_UTC, &d), "revoked");
+	/* the account itself */
+	u = user("disabled");
+	assert_string_equal(check(&u, &r, &q, 1, "10.8.4.5", MONDAY_1330_UTC, &d), "user_inactive");
+}
+
+static void test_no_role_no_user_no_requests(void **state)
+{
+	struct user_row u = user("active");
+	struct role_row r = role("", "", "", 0);
+	struct grant_input in = { &u, NULL, "nope", NULL, 0, NULL, NULL, MONDAY_1330_UTC };
+	const struct request_row *g;
+	struct decision d;
+
+	(void)state;
+	decide_grant(&in, &d, &g);
+	assert_string_equal(d.reason, "unknown_role");
+	in.role = &r;
+	in.user = NULL;
+	decide_grant(&in, &d, &g);
+	assert_string_equal(d.reason, "unknown_user");
+	in.user = &u;
+	decide_grant(&in, &d, &g);
+	assert_string_equal(d.reason, "no_grant");
+	assert_non_null(strstr(d.message, "iamctl elevate dbadmin --for"));
+	assert_null(g);
+}
+
+/* The active grant wins over newer requests that are not active. */
+static void test_active_grant_found_among_others(void **state)
+{
+	struct user_row u = user("active");
+	struct role_row r = role("", "", "", 0);
+	struct request_row reqs[2];
+	struct decision d;
+
+	(void)state;
+	reqs[0] = approved(9, 0, 0, 0);
+	snprintf(reqs[0].state, sizeof(reqs[0].state), "denied");
+	reqs[1] = approved(3, MONDAY_1330_UTC - 10, MONDAY_1330_UTC + 10, 0);
+	assert_string_equal(check(&u, &r, reqs, 2, NULL, MONDAY_1330_UTC, &d), "ok");
+}
+
+static void test_request_states(void **state)
+{
+	struct request_row q = approved(1, 100, 200, 0);
+
+	(void)state;
+	assert_string_equal(request_state(&q, 99), "approved");
+	assert_string_equal(request_state(&q, 100), "active");
+	assert_string_equal(request_state(&q, 199), "active");
+	assert_string_equal(request_state(&q, 200), "expired");
+	snprintf(q.state, sizeof(q.state), "pending");
+	q.expires_at = 150;
+	assert_string_equal(request_state(&q, 149), "pending");
+	assert_string_equal(request_state(&q, 150), "expired");
+	snprintf(q.state, sizeof(q.state), "denied");
+	assert_string_equal(request_state(&q, 10), "denied");
+}
+
+static void test_transitions(void **state)
+{
+	struct request_row q = approved(1, 0, 0, 0);
+	struct actor_facts requester = { 0, 1, 1 }, approver = { 0, 0, 1 }, stranger = { 0, 0, 0 };
+	struct actor_facts admin = { 1, 0, 0 };
+
+	(void)state;
+	snprintf(q.state, sizeof(q.state), "pending");
+	q.expires_at = 1000;
+	/* a requester who is also an approver still cannot approve */
+	assert_string_equal(decide_transition(RQ_APPROVE, &q, &requester, 10), "self_approval");
+	assert_string_equal(decide_transition(RQ_DENY, &q, &requester, 10), "self_approval");
+	assert_string_equal(decide_transition(RQ_APPROVE, &q, &stranger, 10), "not_approver");
+	assert_null(decide_transition(RQ_APPROVE, &q, &approver, 10));
+	assert_null(decide_transition(RQ_APPROVE, &q, &admin, 10));
+	assert_string_equal(decide_transition(RQ_APPROVE, &q, &approver, 1000), "request_expired");
+	assert_null(decide_transition(RQ_CANCEL, &q, &requester, 10));
+	assert_string_equal(decide_transition(RQ_CANCEL, &q, &approver, 10), "forbidden");
+	assert_string_equal(decide_transition(RQ_REVOKE, &q, &approver, 10), "invalid_state");
+	q = approved(1, 100, 200, 0);
+	assert_null(decide_transition(RQ_REVOKE, &q, &approver, 150));
+	assert_null(decide_transition(RQ_REVOKE, &q, &requester, 150));
+	assert_null(decide_transition(RQ_REVOKE, &q, &admin, 150));
+	assert_string_equal(decide_transition(RQ_REVOKE, &q, &stranger, 150), "forbidden");
+	assert_string_equal(decide_transition(RQ_REVOKE, &q, &admin, 200), "invalid_state");
+	assert_string_equal(decide_transition(RQ_APPROVE, &q, &admin, 150), "invalid_state");
+	assert_string_equal(decide_transition(RQ_CANCEL, &q, &requester, 150), "invalid_state");
+}
+
+static void test_account(void **state)
+{
+	struct account_facts f = { 0, "", 0 };
+	struct decision d;
+
+	(void)state;
+	decide_account(&f, &d);
+	assert_string_equal(d.reason, "unknown_user");
+	f = (struct account_facts){ 1, "disabled", 1 };
+	decide_account(&f, &d);
+	assert_string_equal(d.reason, "disabled");
+	assert_string_equal(d.message, "Your account is disabled; contact your administrator.");
+	f = (struct account_facts){ 1, "deprovisioned", 1 };
+	decide_account(&f, &d);
+	assert_string_equal(d.reason, "deprovisioned");
+	f = (struct account_facts){ 1, "active", 0 };
+	decide_account(&f, &d);
+	assert_string_equal(d.reason, "host_not_allowed");
+	assert_int_equal(d.allow, 0);
+	f = (struct account_facts){ 1, "active", 1 };
+	decide_account(&f, &d);
+	assert_int_equal(d.allow, 1);
+	assert_false(decide_locked(100, 100));
+	assert_true(decide_locked(101, 100));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grant_allows_inside_every_bound),
+		cmocka_unit_test(test_each_bound_denies_alone),
+		cmocka_unit_test(test_no_role_no_user_no_requests),
+		cmocka_unit_test(test_active_grant_found_among_others),
+		cmocka_unit_test(test_request_states),
+		cmocka_unit_test(test_transitions),
+		cmocka_unit_test(test_account),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
