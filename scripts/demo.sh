@@ -1,0 +1,191 @@
+#!/bin/bash
+# The main job, end to end on one machine: the central endpoint on loopback
+# with SQLite, a directory, a privileged role with a time window, a network
+# condition and an approval, an elevation request approved by someone else,
+# the host's decisions, automatic expiry, and the audit chain verified.
+#
+# Usage: scripts/demo.sh [--no-install] [--builddir DIR] [--keep] [--quiet]
+# As root on a fresh Debian 12 machine it installs what it needs first.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+install=1 keep=0 quiet=0 builddir="$iam_top/build"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--no-install) install=0 ;;
+	--builddir) builddir=$2; shift ;;
+	--keep) keep=1 ;;
+	--quiet) quiet=1 ;;
+	*) die "unknown option $1 (see the top of $0)" ;;
+	esac
+	shift
+done
+
+[ $install -eq 1 ] && iam_install_packages
+if [ ! -x "$builddir/policyd/iam-policyd" ] || [ ! -x "$builddir/iamctl/iamctl" ] || [ $install -eq 1 ]; then
+	say "Building the suite in $builddir"
+	iam_build "$builddir"
+fi
+policyd=$builddir/policyd/iam-policyd
+iamctl_bin=$builddir/iamctl/iamctl
+faketime_lib=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1)
+[ -n "$faketime_lib" ] || die "libfaketime is missing (Debian package faketime)"
+
+demo=$(mktemp -d /tmp/iam-demo.XXXXXX)
+server=
+cleanup() {
+	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+	if [ $keep -eq 1 ]; then echo "Kept $demo"; else rm -rf "$demo"; fi
+}
+trap cleanup EXIT
+
+# A command line as a person would type it: short names, quotes where needed.
+shown() {
+	local a out=""
+	for a in "$@"; do
+		case $a in
+		"$iamctl_bin") a=iamctl ;;
+		"$policyd") a=iam-policyd ;;
+		*[!A-Za-z0-9_./:=@%+,-]*) a="'$a'" ;;
+		esac
+		out="$out $a"
+	done
+	printf '%s' "${out# }" | sed "s#$demo#\$DEMO#g"
+}
+# Shows a command, then runs it.
+run() {
+	[ $quiet -eq 1 ] || printf '\n  \033[36m$ %s\033[0m\n' "$(shown "$@")"
+	if [ $quiet -eq 1 ]; then "$@" >/dev/null; else "$@" 2>&1 | sed 's/^/    /'; fi
+}
+# Runs a command that must fail, and shows its refusal.
+refused() {
+	[ $quiet -eq 1 ] || printf '\n  \033[36m$ %s\033[0m   \033[33m(refused, as it should be)\033[0m\n' \
+		"$(shown "$@")"
+	if "$@" >"$demo/out" 2>&1; then cat "$demo/out"; die "this should have been refused"; fi
+	[ $quiet -eq 1 ] || sed 's/^/    /' "$demo/out"
+}
+note() { [ $quiet -eq 1 ] || { echo; echo "$*" | fold -s -w 76 | sed 's/^/  /'; }; }
+iamctl() { "$iamctl_bin" "$@"; }
+berlin() { TZ=Europe/Berlin date -d "@$1" '+%a %H:%M'; }
+
+# --- The endpoint's clock ---------------------------------------------------
+# The seed's role may only be used 14:00-16:00 Berlin time. So that the demo
+# shows the window opening and closing whatever the hour, the endpoint runs
+# under libfaketime with a clock we set; the rest of the machine keeps the
+# real time. Everything else is real: TLS, SQLite, scrypt, TOTP, signatures.
+clock_file=$demo/clock
+offset=0
+set_clock() { # set_clock "today 14:05" - the endpoint's time, in Berlin
+	local target
+	target=$(TZ=Europe/Berlin date -d "$1" +%s)
+	offset=$((target - $(date +%s)))
+	printf '%+d\n' "$offset" >"$clock_file"
+}
+endpoint_now() { echo $(($(date +%s) + offset)); }
+code_for() { # a TOTP code as the user's phone would show it at the endpoint's time
+	oathtool --totp -b --now "$(date -u -d "@$(endpoint_now)" '+%Y-%m-%d %H:%M:%S UTC')" "$1"
+}
+
+say "1. The central endpoint: iam-policyd on loopback, SQLite, HTTPS only"
+note "iam-policyd --init creates its state directory: a self-signed TLS certificate, an Ed25519 key that signs directory snapshots and the audit head, the first admin token (0600) and the database."
+run "$policyd" --init "$demo/state" --listen 127.0.0.1:0
+set_clock "today 14:05"
+# Under a sanitizer build the ASan runtime must be loaded first.
+LD_PRELOAD="${IAM_ASAN_RUNTIME:+$IAM_ASAN_RUNTIME }$faketime_lib" FAKETIME_TIMESTAMP_FILE=$clock_file FAKETIME_NO_CACHE=1 \
+	FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	"$policyd" --state "$demo/state" --stderr --ready-file "$demo/port" 2>"$demo/policyd.log" &
+server=$!
+for _ in $(seq 100); do [ -s "$demo/port" ] && break; sleep 0.1; done
+[ -s "$demo/port" ] || { cat "$demo/policyd.log"; die "iam-policyd did not start"; }
+export IAM_ENDPOINT="https://127.0.0.1:$(cat "$demo/port")"
+export IAM_CA_FILE=$demo/state/tls.crt
+export IAM_ADMIN_TOKEN_FILE=$demo/state/admin.token
+export IAM_SIGNING_PUBKEY=$(cat "$demo/state/signing.pub")
+export IAMCTL_TOKEN_DIR=$demo/sessions
+unset IAM_USER IAMCTL_CONFIG
+note "Listening on $IAM_ENDPOINT. For the demo its clock reads $(berlin "$(endpoint_now)") in Berlin (libfaketime; the machine's clock is untouched)."
+run iamctl status
+
+say "2. A directory: people, groups, MFA and a host"
+echo 'alice-Secret-1' >"$demo/alice.pw"
+echo 'bob-Secret-2' >"$demo/bob.pw"
+run iamctl user add alice --gecos "Alice Developer" --password-stdin <"$demo/alice.pw"
+run iamctl user add bob --gecos "Bob Manager" --password-stdin <"$demo/bob.pw"
+run iamctl group add developers
+run iamctl group add managers
+run iamctl group add-member developers alice
+run iamctl group add-member managers bob
+note "Alice enrols TOTP. An admin would show her the QR code (iamctl mfa enroll alice); the demo keeps the secret to play her phone with oathtool."
+iamctl mfa enroll alice --print-secret >"$demo/alice.totp"
+run iamctl user show alice
+run iamctl host enroll web1 --output "$demo/web1.credential"
+run ls -l "$demo/web1.credential"
+run iamctl host allow web1 --group developers
+
+say "3. The seed's role: developers may become dbadmin 14:00-16:00 Berlin time, from the VPN, after a manager approves"
+run iamctl role add dbadmin --max-duration 2h --approval required --approvers managers \
+	--window 14:00-16:00 --tz Europe/Berlin --from 10.8.0.0/16
+run iamctl role eligible dbadmin --group developers
+
+say "4. Alice asks for elevation (password, then a TOTP code)"
+printf '%s\n%s\n' "$(cat "$demo/alice.pw")" "$(code_for "$(cat "$demo/alice.totp")")" >"$demo/alice.login"
+run iamctl --user alice --password-stdin --code-stdin elevate dbadmin --for 2h \
+	--reason "INC-4711: replica lag, need to rebuild an index" --ticket INC-4711 <"$demo/alice.login"
+request=$(iamctl --json --user alice request list --role dbadmin --state pending | jq -r '.requests[0].id')
+note "Request $request is pending. A requester can never approve their own request:"
+refused iamctl --user alice request approve "$request" --reason "urgent"
+
+say "5. Bob, a manager, approves; the grant's clock starts now"
+printf '%s\n' "$(cat "$demo/bob.pw")" >"$demo/bob.login"
+run iamctl --user bob --password-stdin request approve "$request" --reason "checked INC-4711" <"$demo/bob.login"
+
+grant_check() { # grant_check ORIGIN: what pam_jit on web1 will ask at every sudo
+	curl -sS --cacert "$IAM_CA_FILE" -H "Authorization: Bearer $(cat "$demo/web1.credential")" \
+		-H 'Content-Type: application/json' \
+		-d "{\"user\":\"alice\",\"role\":\"dbadmin\",\"origin\":\"$1\"}" \
+		"$IAM_ENDPOINT/v1/decide/grant" | jq -r '"\(.decision): \(.reason) - \(.message)"'
+}
+say "6. The host web1 asks at each sudo: may alice use dbadmin now?"
+note "(This is the call pam_jit will make; here with curl and web1's credential.) It is $(berlin "$(endpoint_now)") in Berlin. From the VPN:"
+run grant_check 10.8.3.7
+note "From an address outside the VPN:"
+run grant_check 192.0.2.10
+set_clock "today 16:01"
+note "The clock moves to $(berlin "$(endpoint_now)"): the grant still runs until 16:05, but the role's window has closed:"
+run grant_check 10.8.3.7
+set_clock "today 16:06"
+note "At $(berlin "$(endpoint_now)") the two hours are over; the grant ended by itself:"
+run grant_check 10.8.3.7
+
+say "7. Who may log into web1 at all (the account decision of pam_iam)"
+account_check() {
+	curl -sS --cacert "$IAM_CA_FILE" -H "Authorization: Bearer $(cat "$demo/web1.credential")" \
+		-H 'Content-Type: application/json' -d "{\"user\":\"$1\",\"service\":\"sshd\"}" \
+		"$IAM_ENDPOINT/v1/decide/account" | jq -r 'if .message == "" then "\(.decision): \(.reason)" else "\(.decision): \(.reason) - \(.message)" end'
+}
+run account_check alice
+run account_check bob
+run iamctl user disable alice --reason "laptop stolen"
+run account_check alice
+run iamctl user enable alice
+
+say "8. Early revocation"
+set_clock "tomorrow 14:20"
+note "Next day, $(berlin "$(endpoint_now)") in Berlin. Alice needs the role again, Bob approves, and then they give it back early:"
+printf '%s\n%s\n' "$(cat "$demo/alice.pw")" "$(code_for "$(cat "$demo/alice.totp")")" >"$demo/alice.login"
+rm -rf "$IAMCTL_TOKEN_DIR"
+run iamctl --user alice --password-stdin --code-stdin elevate dbadmin --for 1h --reason "INC-4712" <"$demo/alice.login"
+request=$(iamctl --json request list --role dbadmin --state pending | jq -r '.requests[0].id')
+run iamctl --user bob --password-stdin request approve "$request" --reason ok <"$demo/bob.login"
+run grant_check 10.8.3.7
+run iamctl request revoke "$request" --reason "incident closed, giving it back"
+run grant_check 10.8.3.7
+
+say "9. The audit trail: every decision and change, hash-chained and signed"
+run iamctl audit tail -n 8
+run iamctl audit verify --anchor "$demo/audit.anchor"
+note "The database itself refuses to rewrite history:"
+refused sqlite3 "$demo/state/iam.db" "UPDATE audit SET actor = 'nobody' WHERE seq = 1"
+
+say "Done"
+note "Everything above ran for real on this machine (the endpoint's state in $demo is removed now; --keep keeps it). Next: the host side (NSS, pam_iam, pam_jit with a real sshd and sudo) plugs into this endpoint. Run the tests with: scripts/test.sh"

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Static analysis the project keeps quiet: cppcheck and clang-tidy (with
+# .clang-tidy) over every C file of ours. Needs a configured build for
+# config.h: scripts/lint.sh BUILDDIR. Exits non-zero on any finding.
+set -eu
+. "$(dirname "$0")/lib.sh"
+build=${1:-$iam_top/build}
+[ -f "$build/config.h" ] || die "configure $build first (it provides config.h)"
+cd "$iam_top"
+files=$(ls common/*.c policyd/*.c iamctl/*.c tests/api/*.c)
+incs="-I$build -Icommon -Ipolicyd -Iiamctl"
+
+out=$(cppcheck --enable=warning,style,performance,portability --std=c11 --quiet \
+	--inline-suppr --suppress=missingIncludeSystem --suppress=variableScope \
+	--library=scripts/cppcheck-jsonc.cfg $incs $files 2>&1) || true
+[ -z "$out" ] || { echo "$out"; die "cppcheck has findings"; }
+
+out=$(clang-tidy --quiet $files -- $incs $(pkg-config --cflags json-c libcurl) \
+	-DIAM_SYSCONFDIR='"/etc"' -DIAM_LOCALSTATEDIR='"/var"' \
+	-DIAM_TEST_BUILDDIR='""' -DIAM_FAKETIME_LIB='""' 2>&1 | grep -E 'warning:|error:') || true
+[ -z "$out" ] || { echo "$out"; die "clang-tidy has findings"; }
+echo "cppcheck and clang-tidy: no findings"

@@ -1,0 +1,45 @@
+#!/bin/sh
+# The whole test suite, as CI runs it on a fresh Debian 12 machine:
+#   1. build and `make check` (unit tests, API tests against a real
+#      iam-policyd, the iamctl script, the docs check, the demo);
+#   2. the same suite built with AddressSanitizer and UBSan;
+#   3. `make distcheck` (the release tarball builds, installs and passes);
+#   4. cppcheck and clang-tidy over every C file (scripts/lint.sh).
+# Logs of failed tests are printed; the exit status is non-zero on failure.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+jobs=$(nproc)
+check() {
+	dir=$1
+	shift
+	iam_build "$dir" "$@"
+	if ! make -C "$dir" -j"$jobs" check >"$dir/check.log" 2>&1; then
+		grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):' "$dir/check.log" || true
+		for log in $(find "$dir/tests" -name '*.log' ! -name test-suite.log); do
+			grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null &&
+				{ echo "--- $log"; tail -n 60 "$log"; }
+		done
+		die "make check failed in $dir"
+	fi
+	grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$dir/tests/test-suite.log" || true
+}
+
+iam_install_packages
+
+say "1/4 Build and run the test suite"
+check "$iam_top/build"
+
+say "2/4 The same suite under AddressSanitizer and UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	check "$iam_top/build-asan" --enable-sanitizers
+
+say "3/4 make distcheck"
+make -C "$iam_top/build" -j"$jobs" distcheck >"$iam_top/build/distcheck.log" 2>&1 ||
+	{ tail -n 60 "$iam_top/build/distcheck.log"; die "make distcheck failed"; }
+grep -E 'archives ready|is ready for distribution' "$iam_top/build/distcheck.log" || true
+
+say "4/4 Static analysis"
+"$iam_top/scripts/lint.sh" "$iam_top/build"
+
+say "All tests passed"
