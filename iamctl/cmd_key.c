@@ -132,9 +132,9 @@ static int run_key_add(struct cli_ctx *c, const struct cli_args *a)
 	struct cli_body body;
 	int r;
 
+	if (!file)
+		return cli_usage(c, "user key add: --key-file FILE is required");
 	r = keys_path(c, a->pos[0], path);
-	if (r == 0 && !file)
-		r = cli_usage(c, "user key add: --key-file FILE is required");
 	if (r == 0)
 		r = read_key_file(c, file, text, sizeof(text));
 	if (r == 0)

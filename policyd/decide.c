@@ -144,7 +144,9 @@ static int check_window(const struct grant_input *in, struct decision *d)
 		set(d, 0, "outside_window");
 		snprintf(d->message, sizeof(d->message),
 			 "Role %s may only be used %s on %s (%s time).", role->name,
-			 role->window, role->days[0] ? role->days : "every day", role->tz);
+			 role->window, role->days[0] && strcmp(role->days, "*") != 0 ? role->days
+										   : "every day",
+			 role->tz);
 		return 0;
 	}
 	return 1;

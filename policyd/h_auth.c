@@ -48,17 +48,18 @@ static void attempt_init(struct attempt *a, struct req *r, const char *user,
 	memset(a, 0, sizeof(*a));
 	a->r = r;
 	a->user = user;
-	a->service = service;
-	a->origin = origin;
-	a->tty = tty;
+	/* "" and absent mean the same: unknown */
+	a->service = service && *service ? service : NULL;
+	a->origin = origin && *origin ? origin : NULL;
+	a->tty = tty && *tty ? tty : NULL;
 	if (iam_name_valid(user))
 		snprintf(a->user_key, sizeof(a->user_key), "user:%s", user);
 	/* A host speaks for many users: limit by the users' origin there, by
 	 * the client address for direct (CLI) logins. */
 	if (r->who.kind != P_HOST)
 		snprintf(a->rate_key, sizeof(a->rate_key), "ip:%s", r->client_ip);
-	else if (origin && iam_addr_parse(origin, &addr) == 0)
-		snprintf(a->rate_key, sizeof(a->rate_key), "origin:%s", origin);
+	else if (a->origin && iam_addr_parse(a->origin, &addr) == 0)
+		snprintf(a->rate_key, sizeof(a->rate_key), "origin:%s", a->origin);
 }
 
 static void audit_attempt(const struct attempt *a, const char *type, const char *result,
@@ -148,7 +149,7 @@ static void succeed(struct attempt *a, const struct login_facts *f, int mfa, con
 			    "Your account is disabled; contact your administrator.");
 		return;
 	}
-	store_failure_reset(r->st, a->user_key);
+	store_failure_reset(r->st, a->user_key, r->now);
 	body = json_object_new_object();
 	iam_json_add_str(body, "result", "ok");
 	iam_json_add_str(body, "user", a->user);

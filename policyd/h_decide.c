@@ -111,8 +111,8 @@ static void decide(struct req *r, const struct decide_body *b, struct reply *out
 {
 	struct request_row reqs[MAX_REQUESTS];
 	const struct request_row *grant = NULL;
-	struct user_row u;
-	struct role_row role;
+	struct user_row u = { 0 };
+	struct role_row role = { 0 };
 	struct iam_tz *tz = NULL;
 	struct grant_input in = { NULL, NULL, b->role, reqs, 0, NULL, b->origin, r->now };
 	struct json_object *body;

@@ -29,7 +29,7 @@ static void reply_group(struct req *r, struct reply *out, int status, const char
 void h_group_create(struct req *r, struct reply *out)
 {
 	struct group_body b = { 0 };
-	struct group_row g;
+	struct group_row g = { 0 };
 	int rc;
 
 	if (body_map(r, out, group_fields, 2, &b) < 0)

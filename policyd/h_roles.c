@@ -142,7 +142,7 @@ static int build_role(struct req *r, const struct role_body *b, struct role_row 
 void h_role_create(struct req *r, struct reply *out)
 {
 	struct role_body b = { 0 };
-	struct role_row in, row;
+	struct role_row in, row = { 0 };
 	int rc;
 
 	if (body_map(r, out, role_fields, NROLE, &b) < 0)

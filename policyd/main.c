@@ -118,6 +118,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return 2;
 	}
+	if (!o->init_dir && (o->kdf_log2_n || o->nnames)) {
+		fprintf(stderr, "iam-policyd: --kdf-log2-n and --name only go with --init\n");
+		return 2;
+	}
 	return 0;
 }
 
@@ -165,7 +169,8 @@ static int load_config(const struct options *o, struct runtime *rt, struct iam_e
 		free(rt->cfg.listen);
 		rt->cfg.listen = strdup(o->listen);
 	}
-	if (o->log_stderr)
+	/* --check-config answers on the terminal, whatever the file says. */
+	if (o->log_stderr || o->check_only)
 		rt->cfg.log = 1;
 	if (o->debug)
 		rt->cfg.debug = 1;

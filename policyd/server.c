@@ -134,14 +134,21 @@ static int read_body(struct req *r, struct upload *up, struct reply *rp)
 	return 0;
 }
 
+/* Errors always reach the log; so do changes (every successful POST and
+ * DELETE), so that the system log shows who changed what even without the
+ * audit database. Reads appear with debug only. Decisions and logins log
+ * their own, richer line. */
 static void log_request(const struct req *r, const struct reply *rp)
 {
+	int prio = LOG_DEBUG;
+
 	if (rp->status >= 500)
-		iam_log(LOG_ERR, "event=http method=%s path=\"%.128s\" status=%d caller=%s client=%s",
-			r->method, r->path, rp->status, r->source, r->client_ip);
-	else
-		iam_log(LOG_DEBUG, "event=http method=%s path=\"%.128s\" status=%d caller=%s "
-			"client=%s", r->method, r->path, rp->status, r->source, r->client_ip);
+		prio = LOG_ERR;
+	else if (rp->status < 300 && strcmp(r->method, "GET") != 0 &&
+		 strncmp(r->path, "/v1/decide/", 11) != 0 && strncmp(r->path, "/v1/auth/", 9) != 0)
+		prio = LOG_INFO;
+	iam_log(prio, "event=http method=%s path=\"%.128s\" status=%d caller=%s client=%s",
+		r->method, r->path, rp->status, r->source, r->client_ip);
 }
 
 static enum MHD_Result handle(struct server *s, struct MHD_Connection *c, const char *url,

@@ -205,6 +205,16 @@ int st_rc(sqlite3 *db, int rc, const char *what)
 	}
 }
 
+int st_no_row(sqlite3 *db, int step, const char *what)
+{
+	int r;
+
+	if (step == SQLITE_DONE)
+		return ST_NOTFOUND;
+	r = st_rc(db, step, what);
+	return r == ST_OK ? ST_ERROR : r;
+}
+
 int st_begin(sqlite3 *db)
 {
 	return st_rc(db, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), "begin");
@@ -306,7 +316,7 @@ int st_int(sqlite3 *db, int64_t *out, const char *sql, const char *types, ...)
 		if (step == SQLITE_ROW)
 			*out = sqlite3_column_int64(s, 0);
 		else
-			r = step == SQLITE_DONE ? ST_NOTFOUND : st_rc(db, step, sql);
+			r = st_no_row(db, step, sql);
 	}
 	sqlite3_finalize(s);
 	return r;

@@ -161,7 +161,8 @@ int store_lock_until(struct store *st, const char *key, time_t now, int64_t *unt
 /* Counts one failure; sets *locked_until when this one locks the key. */
 int store_failure_add(struct store *st, const char *key, const struct failure_policy *p,
 		      time_t now, int64_t *locked_until);
-int store_failure_reset(struct store *st, const char *key);
+/* After a success: forgets the count unless a lock is still running. */
+int store_failure_reset(struct store *st, const char *key, time_t now);
 
 /* Accepts a TOTP time step only if it is later than the last accepted one:
  * ST_OK, or ST_DENIED for a replay. */

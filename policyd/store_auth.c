@@ -184,13 +184,14 @@ int store_failure_add(struct store *st, const char *key, const struct failure_po
 	return st_finish(db, count_failure(db, key, p, now, locked_until));
 }
 
-int store_failure_reset(struct store *st, const char *key)
+int store_failure_reset(struct store *st, const char *key, time_t now)
 {
 	sqlite3 *db = st_db(st);
 
 	if (!db)
 		return ST_ERROR;
-	return st_exec(db, "DELETE FROM failures WHERE key = ? AND locked_until = 0", "t", key);
+	return st_exec(db, "DELETE FROM failures WHERE key = ? AND locked_until <= ?", "ti", key,
+		       (int64_t)now);
 }
 
 int store_totp_step_use(struct store *st, int64_t user_id, int64_t step)
@@ -271,7 +272,7 @@ int store_challenge_get(struct store *st, int64_t id, struct challenge_row *out)
 			st_col_text(s, 8, out->origin, sizeof(out->origin));
 			st_col_text(s, 9, out->tty, sizeof(out->tty));
 		} else {
-			r = step == SQLITE_DONE ? ST_NOTFOUND : st_rc(db, step, "challenge");
+			r = st_no_row(db, step, "challenge");
 		}
 	}
 	sqlite3_finalize(s);

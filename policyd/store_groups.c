@@ -19,13 +19,14 @@ static int group_row(sqlite3 *db, const char *name, struct group_row *out)
 	sqlite3_stmt *s = NULL;
 	int r = st_prepare(db, "SELECT id, name, gid, kind FROM groups WHERE name = ?", &s), step;
 
+	memset(out, 0, sizeof(*out));
 	if (r == ST_OK) {
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
 		step = sqlite3_step(s);
 		if (step == SQLITE_ROW)
 			read_group(s, out);
 		else
-			r = step == SQLITE_DONE ? ST_NOTFOUND : st_rc(db, step, "group");
+			r = st_no_row(db, step, "group");
 	}
 	sqlite3_finalize(s);
 	return r;

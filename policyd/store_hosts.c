@@ -21,13 +21,14 @@ static int host_row(sqlite3 *db, const char *name, struct host_row *out)
 	int r = st_prepare(db, "SELECT id, name, enrolled_at, last_seen FROM hosts WHERE name = ?",
 			   &s), step;
 
+	memset(out, 0, sizeof(*out));
 	if (r == ST_OK) {
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
 		step = sqlite3_step(s);
 		if (step == SQLITE_ROW)
 			read_host(s, out);
 		else
-			r = step == SQLITE_DONE ? ST_NOTFOUND : st_rc(db, step, "host");
+			r = st_no_row(db, step, "host");
 	}
 	sqlite3_finalize(s);
 	return r;

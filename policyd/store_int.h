@@ -28,6 +28,9 @@ int st_finish(sqlite3 *db, int rc);
 int st_tx(struct store *st, int (*fn)(sqlite3 *db, void *arg), void *arg);
 
 int st_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt);
+/* Why a step that should have produced a row did not: ST_NOTFOUND after
+ * SQLITE_DONE, else the mapped error; never ST_OK. */
+int st_no_row(sqlite3 *db, int step, const char *what);
 /* Maps an SQLite result to enum st_rc, logging unexpected ones. */
 int st_rc(sqlite3 *db, int rc, const char *what);
 /* Runs a statement expected to return no rows, binding text/int64 pairs

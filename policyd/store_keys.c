@@ -110,7 +110,7 @@ static int delete_key(sqlite3 *db, const char *user, int64_t key_id, const char 
 		if (step == SQLITE_ROW)
 			st_col_text(s, 0, fp, sizeof(fp));
 		else
-			r = step == SQLITE_DONE ? ST_NOTFOUND : st_rc(db, step, "key");
+			r = st_no_row(db, step, "key");
 	}
 	sqlite3_finalize(s);
 	if (r == ST_OK)

@@ -41,13 +41,14 @@ static int request_row(sqlite3 *db, int64_t id, struct request_row *out)
 	sqlite3_stmt *s = NULL;
 	int r = st_prepare(db, REQUEST_COLUMNS "WHERE q.id = ?", &s), step;
 
+	memset(out, 0, sizeof(*out));
 	if (r == ST_OK) {
 		sqlite3_bind_int64(s, 1, id);
 		step = sqlite3_step(s);
 		if (step == SQLITE_ROW)
 			read_request(s, out);
 		else
-			r = step == SQLITE_DONE ? ST_NOTFOUND : st_rc(db, step, "request");
+			r = st_no_row(db, step, "request");
 	}
 	sqlite3_finalize(s);
 	return r;

@@ -35,13 +35,14 @@ int st_role_row(sqlite3 *db, const char *name, struct role_row *out)
 	sqlite3_stmt *s = NULL;
 	int r = st_prepare(db, ROLE_COLUMNS "WHERE r.name = ?", &s), step;
 
+	memset(out, 0, sizeof(*out));
 	if (r == ST_OK) {
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
 		step = sqlite3_step(s);
 		if (step == SQLITE_ROW)
 			read_role(s, out);
 		else
-			r = step == SQLITE_DONE ? ST_NOTFOUND : st_rc(db, step, "role");
+			r = st_no_row(db, step, "role");
 	}
 	sqlite3_finalize(s);
 	return r;

@@ -32,6 +32,7 @@ int st_user_row(sqlite3 *db, const char *name, struct user_row *out)
 	sqlite3_stmt *s = NULL;
 	int r = st_prepare(db, USER_COLUMNS "WHERE u.name = ?", &s);
 
+	memset(out, 0, sizeof(*out));
 	if (r == ST_OK) {
 		int step;
 
@@ -40,7 +41,7 @@ int st_user_row(sqlite3 *db, const char *name, struct user_row *out)
 		if (step == SQLITE_ROW)
 			read_user(s, out);
 		else
-			r = step == SQLITE_DONE ? ST_NOTFOUND : st_rc(db, step, "user");
+			r = st_no_row(db, step, "user");
 	}
 	sqlite3_finalize(s);
 	return r;

@@ -122,6 +122,12 @@ static void test_lockout_ends_on_time(void **state)
 	assert_int_equal(try_login(host, "carl", "carlpw"), 429);
 	testenv_shift_clock(&env, 601);
 	assert_int_equal(try_login(host, "carl", "carlpw"), 200);
+	/* the success cleared the count: two failures do not lock again */
+	for (i = 0; i < 2; i++)
+		assert_int_equal(try_login(host, "carl", "guess"), 401);
+	assert_int_equal(try_login(host, "carl", "carlpw"), 200);
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/users/carl", NULL), 200);
+	assert_int_equal(jint(&env, "locked_until"), 0);
 }
 
 static void test_disabled_and_deprovisioned(void **state)

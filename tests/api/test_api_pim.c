@@ -413,10 +413,6 @@ static void test_snapshot_signed(void **state)
 	assert_int_equal(api(&env, alice, "GET", "/v1/snapshot", NULL), 403);
 }
 
-struct later_change {
-	struct testenv *e;
-};
-
 static void *add_user_soon(void *arg)
 {
 	struct testenv *e = arg, mine = *e;
@@ -529,7 +525,7 @@ static void test_audit_ingest(void **state)
 		used += (size_t)snprintf(big + used, sizeof(big) - used, "%s{\"id\":\"b%d\",\"time\":1,"
 					 "\"type\":\"x\"}", i ? "," : "", i);
 	snprintf(big + used, sizeof(big) - used, "]}");
-	assert_true(strlen(big) < 64 * 1024);
+	assert_true(strlen(big) < 64L * 1024);
 	assert_int_equal(api(&env, host, "POST", "/v1/audit/events", big), 400);
 }
 

@@ -373,7 +373,7 @@ void totp_code(const struct testenv *e, const char *secret, int steps, char code
 
 	assert_int_equal(oath_init(), OATH_OK);
 	assert_int_equal(oath_base32_decode(secret, strlen(secret), &raw, &len), OATH_OK);
-	assert_int_equal(oath_totp_generate(raw, len, (time_t)testenv_now(e) + steps * 30, 30, 0,
+	assert_int_equal(oath_totp_generate(raw, len, (time_t)testenv_now(e) + (time_t)steps * 30, 30, 0,
 					    6, code), OATH_OK);
 	free(raw);
 }
