@@ -210,6 +210,8 @@ static int finish_login(int r, struct json_object *obj, struct iam_login_result 
 			r = -EBADMSG;
 		}
 	}
+	/* the answer may hold a session token */
+	iam_json_wipe(obj);
 	json_object_put(obj);
 	return r;
 }
@@ -231,6 +233,7 @@ int iam_api_login(struct iam_api *api, const char *user, const char *password,
 	iam_json_add_str(body, "origin", origin);
 	iam_json_add_str(body, "tty", tty);
 	r = iam_api_call(api, "POST", "/v1/auth/login", body, &obj, aerr, err);
+	iam_json_wipe(body);
 	json_object_put(body);
 	return finish_login(r, obj, out, err);
 }
@@ -248,6 +251,7 @@ int iam_api_mfa(struct iam_api *api, const char *challenge, const char *code,
 	iam_json_add_str(body, "challenge", challenge);
 	iam_json_add_str(body, "code", code);
 	r = iam_api_call(api, "POST", "/v1/auth/mfa", body, &obj, aerr, err);
+	iam_json_wipe(body);
 	json_object_put(body);
 	return finish_login(r, obj, out, err);
 }

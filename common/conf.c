@@ -255,6 +255,10 @@ static int parse_line(struct parse_state *ps, char *line, unsigned lineno,
 	*eq = '\0';
 	key = trim(line);
 	value = unquote(trim(eq + 1));
+	if (*key == '\0') {
+		iam_err_set(err, "%s:%u: a value without a key", ps->origin, lineno);
+		return -EINVAL;
+	}
 	k = find_key(ps->schema, ps->n, key);
 	if (!k) {
 		warnf(ps, lineno, "unknown key '%s' ignored", key);

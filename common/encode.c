@@ -22,10 +22,33 @@ int iam_b64_encode(const unsigned char *in, size_t n, char *out, size_t outsz)
 	return 0;
 }
 
-static int b64_char_valid(char c)
+/* The 6-bit value of a base64 character, -1 for anything else. */
+static int b64_value(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '+' || c == '/';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* The bits after the last whole byte must be zero: "QQ==" and "QR==" both
+ * decode to "A", and only the first is what an encoder writes. Refusing the
+ * other gives every byte string exactly one text form, so keys and
+ * signatures can be compared as text. */
+static int canonical_tail(const char *in, size_t len, size_t pad)
+{
+	if (pad == 1)
+		return (b64_value(in[len - 2]) & 0x3) == 0;
+	if (pad == 2)
+		return (b64_value(in[len - 3]) & 0xf) == 0;
+	return 1;
 }
 
 /* EVP_DecodeBlock accepts whitespace and reports padding as zero bytes, so
@@ -42,8 +65,10 @@ int iam_b64_decode(const char *in, unsigned char *out, size_t outsz, size_t *out
 	if (in[len - 2] == '=')
 		pad++;
 	for (i = 0; i < len - pad; i++)
-		if (!b64_char_valid(in[i]))
+		if (b64_value(in[i]) < 0)
 			return -EINVAL;
+	if (!canonical_tail(in, len, pad))
+		return -EINVAL;
 	if (outsz < len / 4 * 3)
 		return -ENOSPC;
 	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);

@@ -2,22 +2,254 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "secmem.h"
+
+/*
+ * json-c's STRICT mode still lets through NaN and Infinity, numbers such as
+ * "1.", raw control characters inside strings, and overlong, surrogate or
+ * out-of-range UTF-8. This lexical pass refuses all of those before json-c
+ * builds anything; json-c then checks the structure. Each lex_* function
+ * returns NULL when the token at *pos is fine (and moves *pos past it), or
+ * what is wrong with it.
+ */
+
+/* Length of the valid UTF-8 sequence at p (RFC 3629), 0 when invalid. The
+ * allowed range of the second byte rules out overlong forms, UTF-16
+ * surrogates and code points beyond U+10FFFF. */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (left < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+static const char *lex_string(const unsigned char *s, size_t len, size_t *pos)
+{
+	size_t i = *pos + 1, n;
+
+	while (i < len && s[i] != '"') {
+		if (s[i] < 0x20)
+			return "control character inside a string";
+		if (s[i] == '\\') {
+			/* json-c checks the escapes themselves (and \u's hex). */
+			i += 2;
+			continue;
+		}
+		n = utf8_len(s + i, len - i);
+		if (n == 0)
+			return "invalid UTF-8 in a string";
+		i += n;
+	}
+	/* An unterminated string is left for json-c to call truncated. */
+	*pos = i < len ? i + 1 : len;
+	return NULL;
+}
+
+static size_t skip_digits(const unsigned char *s, size_t len, size_t i)
+{
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i;
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static const char *lex_number(const unsigned char *s, size_t len, size_t *pos)
+{
+	size_t i = *pos, start;
+
+	if (s[i] == '-')
+		i++;
+	if (i < len && s[i] == '0')
+		i++;
+	else if (i < len && s[i] >= '1' && s[i] <= '9')
+		i = skip_digits(s, len, i);
+	else
+		return "malformed number";
+	if (i < len && s[i] == '.') {
+		start = ++i;
+		i = skip_digits(s, len, i);
+		if (i == start)
+			return "malformed number";
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		start = i;
+		i = skip_digits(s, len, i);
+		if (i == start)
+			return "malformed number";
+	}
+	*pos = i;
+	return NULL;
+}
+
+static const char *lex_word(const unsigned char *s, size_t len, size_t *pos)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		n = strlen(words[i]);
+		if (len - *pos >= n && memcmp(s + *pos, words[i], n) == 0) {
+			*pos += n;
+			return NULL;
+		}
+	}
+	return "unexpected word (only true, false and null are JSON)";
+}
+
+static const char *lex_check(const char *text, size_t len)
+{
+	static const char structural[] = "{}[]:, \t\r\n";
+	const unsigned char *s = (const unsigned char *)text;
+	const char *problem = NULL;
+	size_t pos = 0;
+
+	while (!problem && pos < len) {
+		unsigned char c = s[pos];
+
+		if (c == '"')
+			problem = lex_string(s, len, &pos);
+		else if (c == '-' || (c >= '0' && c <= '9'))
+			problem = lex_number(s, len, &pos);
+		else if (c >= 'a' && c <= 'z')
+			problem = lex_word(s, len, &pos);
+		else if (memchr(structural, c, sizeof(structural) - 1))
+			pos++;
+		else
+			problem = "unexpected character";
+	}
+	return problem;
+}
+
+/* A number or word at the top level ends only where the input ends, and
+ * json-c keeps waiting for more until it is handed a NUL. */
+static struct json_object *finish_top_level(struct json_tokener *tok,
+					    enum json_tokener_error *jerr)
+{
+	struct json_object *obj = json_tokener_parse_ex(tok, "", 1);
+
+	*jerr = json_tokener_get_error(tok);
+	if (*jerr != json_tokener_success) {
+		json_object_put(obj);
+		*jerr = json_tokener_continue;
+		return NULL;
+	}
+	return obj;
+}
+
+/* A number too large for a double becomes infinity, which json-c would
+ * write out again as "Infinity": not JSON, so not accepted either. The
+ * recursion is bounded by IAM_JSON_MAX_DEPTH. */
+static int numbers_finite(struct json_object *obj)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(obj)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(obj));
+	case json_type_array:
+		n = json_object_array_length(obj);
+		for (i = 0; i < n; i++)
+			if (!numbers_finite(json_object_array_get_idx(obj, i)))
+				return 0;
+		return 1;
+	case json_type_object: {
+		json_object_object_foreach(obj, key, val) {
+			(void)key;
+			if (!numbers_finite(val))
+				return 0;
+		}
+		return 1;
+	}
+	default:
+		return 1;
+	}
+}
+
+static struct json_object *tokenize(struct json_tokener *tok, const char *text,
+				    size_t len, struct iam_err *err)
+{
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_continue)
+		obj = finish_top_level(tok, &jerr);
+	else if (jerr == json_tokener_success &&
+		 (size_t)json_tokener_get_parse_end(tok) != len) {
+		/* With STRICT and no ALLOW_TRAILING_CHARS json-c should refuse
+		 * bytes after the value itself; this is the second lock. */
+		json_object_put(obj);
+		iam_err_set(err, "invalid JSON: trailing bytes after the value");
+		return NULL;
+	}
+	if (jerr != json_tokener_success) {
+		json_object_put(obj);
+		iam_err_set(err, "invalid JSON: %s",
+			    jerr == json_tokener_continue ? "truncated input"
+							  : json_tokener_error_desc(jerr));
+		return NULL;
+	}
+	/* json-c represents null as NULL, which callers would take for "no
+	 * object"; a document that is only null carries nothing anyway. */
+	if (!obj) {
+		iam_err_set(err, "invalid JSON: the document is null");
+	} else if (!numbers_finite(obj)) {
+		json_object_put(obj);
+		obj = NULL;
+		iam_err_set(err, "invalid JSON: a number is too large");
+	}
+	return obj;
+}
 
 int iam_json_parse(const char *text, size_t len, struct json_object **out,
 		   struct iam_err *err)
 {
 	struct json_tokener *tok;
 	struct json_object *obj;
-	enum json_tokener_error jerr;
+	const char *problem;
 
 	*out = NULL;
 	if (len > INT_MAX) {
 		iam_err_set(err, "JSON text too large");
 		return -EFBIG;
+	}
+	problem = lex_check(text, len);
+	if (problem) {
+		iam_err_set(err, "invalid JSON: %s", problem);
+		return -EINVAL;
 	}
 	tok = json_tokener_new_ex(IAM_JSON_MAX_DEPTH);
 	if (!tok) {
@@ -25,21 +257,7 @@ int iam_json_parse(const char *text, size_t len, struct json_object **out,
 		return -ENOMEM;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	/* With STRICT and no ALLOW_TRAILING_CHARS, bytes after the value are an
-	 * error; a value cut short reports "continue". */
-	if (jerr == json_tokener_success && (size_t)json_tokener_get_parse_end(tok) != len) {
-		json_object_put(obj);
-		obj = NULL;
-		iam_err_set(err, "invalid JSON: trailing bytes after the value");
-	} else if (jerr != json_tokener_success) {
-		json_object_put(obj);
-		obj = NULL;
-		iam_err_set(err, "invalid JSON: %s",
-			    jerr == json_tokener_continue ? "truncated input"
-							  : json_tokener_error_desc(jerr));
-	}
+	obj = tokenize(tok, text, len, err);
 	json_tokener_free(tok);
 	if (!obj)
 		return -EINVAL;
@@ -231,4 +449,23 @@ int iam_json_add_int(struct json_object *obj, const char *key, int64_t value)
 int iam_json_add_bool(struct json_object *obj, const char *key, int value)
 {
 	return json_object_object_add(obj, key, json_object_new_boolean(value)) ? -ENOMEM : 0;
+}
+
+void iam_json_wipe(struct json_object *o)
+{
+	size_t i, n;
+
+	if (json_object_is_type(o, json_type_string)) {
+		iam_wipe((void *)(uintptr_t)json_object_get_string(o),
+			 (size_t)json_object_get_string_len(o));
+	} else if (json_object_is_type(o, json_type_array)) {
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			iam_json_wipe(json_object_array_get_idx(o, i));
+	} else if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			iam_json_wipe(val);
+		}
+	}
 }

@@ -54,6 +54,11 @@ int iam_json_map_ex(struct json_object *obj, const struct iam_json_field *fields
 /* Frees the strings a mapping allocated. */
 void iam_json_map_free(const struct iam_json_field *fields, size_t n, void *dst);
 
+/* Overwrites every string inside o with zeros, for objects that held
+ * passwords, codes or tokens, before they are put: json-c frees strings
+ * without clearing them. */
+void iam_json_wipe(struct json_object *o);
+
 /* Convenience for building bodies: adds only when value != NULL. */
 int iam_json_add_str(struct json_object *obj, const char *key, const char *value);
 int iam_json_add_int(struct json_object *obj, const char *key, int64_t value);

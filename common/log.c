@@ -104,6 +104,9 @@ static const char *prio_name(int prio)
 	}
 }
 
+/* fmt is a printf format passed on as a va_list: saying so lets the
+ * compiler check the callers and accept the vsnprintf below (clang's
+ * -Wformat-nonliteral refuses it otherwise). It belongs in log.h. */
 void iam_vlog(int prio, const char *fmt, va_list ap)
 {
 	char line[2048];

@@ -25,6 +25,6 @@ void iam_log_init(const char *ident, enum iam_log_target target, int debug);
 int iam_log_debug_enabled(void);
 /* prio is a syslog priority; LOG_DEBUG lines appear only with debug on. */
 void iam_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void iam_vlog(int prio, const char *fmt, va_list ap);
+void iam_vlog(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #endif

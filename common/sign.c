@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,6 +43,18 @@ int iam_sign_save_private(EVP_PKEY *key, const char *path, struct iam_err *err)
 	return r;
 }
 
+/* Without a callback OpenSSL asks for a passphrase on the terminal, or
+ * failing that on stdin, and blocks until one comes: a daemon must never do
+ * that. Signing keys are stored unencrypted in a 0600 file. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
 int iam_sign_load_private(const char *path, EVP_PKEY **out, struct iam_err *err)
 {
 	char *pem = NULL;
@@ -55,7 +68,7 @@ int iam_sign_load_private(const char *path, EVP_PKEY **out, struct iam_err *err)
 		return r;
 	bio = BIO_new_mem_buf(pem, (int)len);
 	if (bio)
-		*out = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		*out = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	BIO_free(bio);
 	iam_wipe(pem, len);
 	free(pem);

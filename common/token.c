@@ -8,6 +8,14 @@
 #include "secmem.h"
 #include "token.h"
 
+/* The largest id iam_token_parse accepts: twelve decimal digits. */
+#define TOKEN_ID_MAX 999999999999LL
+
+static int kind_valid(int c)
+{
+	return c > 0 && c < 128 && strchr("ahuc", c) != NULL;
+}
+
 static int b64url_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -22,7 +30,7 @@ int iam_token_parse(const char *s, struct iam_token *out)
 	long long v;
 
 	memset(out, 0, sizeof(*out));
-	if (strncmp(s, "iam", 3) != 0 || !strchr("ahuc", s[3]) || s[3] == '\0' || s[4] != '_')
+	if (strncmp(s, "iam", 3) != 0 || !kind_valid((unsigned char)s[3]) || s[4] != '_')
 		return -EINVAL;
 	id = s + 5;
 	dot = strchr(id, '.');
@@ -33,7 +41,7 @@ int iam_token_parse(const char *s, struct iam_token *out)
 		return -EINVAL;
 	memcpy(idtext, id, idlen);
 	idtext[idlen] = '\0';
-	if (iam_parse_ll(idtext, 1, 999999999999LL, &v) < 0)
+	if (iam_parse_ll(idtext, 1, TOKEN_ID_MAX, &v) < 0)
 		return -EINVAL;
 	secret = dot + 1;
 	slen = strlen(secret);
@@ -64,7 +72,10 @@ int iam_token_generate(enum iam_token_kind kind, long long id, char out[IAM_TOKE
 	struct iam_token t;
 	int r;
 
-	if (id < 1 || iam_random_bytes(raw, sizeof(raw)) < 0)
+	/* Never make a token that iam_token_parse would refuse. */
+	if (!kind_valid((int)kind) || id < 1 || id > TOKEN_ID_MAX)
+		return -EINVAL;
+	if (iam_random_bytes(raw, sizeof(raw)) < 0)
 		return -EIO;
 	t.kind = kind;
 	t.id = id;

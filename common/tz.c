@@ -12,7 +12,7 @@
 
 #include "tz.h"
 
-#define TZ_FILE_MAX (1024 * 1024)
+#define TZ_FILE_MAX (1024L * 1024)
 #define TZIF_HEADER_LEN 44
 #define TZIF_TYPE_LEN 6
 #define TZIF_TYPES_MAX 256      /* transition types are one byte */
@@ -354,7 +354,7 @@ static int64_t rule_day(const struct tz_rule *r, int64_t y)
 	default:
 		first = days_from_civil(y, r->month, 1);
 		mdays = days_in_month(y, r->month);
-		day = first + (r->day - weekday(first) + 7) % 7 + (r->week - 1) * 7;
+		day = first + (r->day - weekday(first) + 7) % 7 + (long)(r->week - 1) * 7;
 		while (day - first >= mdays)
 			day -= 7;
 		return day;
@@ -724,7 +724,7 @@ static int read_zone_file(const char *path, const char *name,
 		r = -ENOENT;
 	} else if (!S_ISREG(st.st_mode) || st.st_size > TZ_FILE_MAX) {
 		iam_err_set(err, "time zone file %s is not a regular file of at "
-			    "most %d bytes", path, TZ_FILE_MAX);
+			    "most %ld bytes", path, TZ_FILE_MAX);
 		r = -EINVAL;
 	} else {
 		r = read_whole(fd, (size_t)st.st_size, data, len);

@@ -16,6 +16,9 @@ void reply_json(struct reply *out, int status, struct json_object *body)
 }
 
 static void reply_verror(struct reply *out, int status, const char *code, const char *fmt,
+			 va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void reply_verror(struct reply *out, int status, const char *code, const char *fmt,
 			 va_list ap)
 {
 	struct json_object *body = json_object_new_object(), *e = json_object_new_object();

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 
+#include "api_client.h"
 #include "audit_chain.h"
 #include "sign.h"
 #include "testenv.h"
@@ -607,6 +608,54 @@ static void test_deprovision_revokes_grants(void **state)
 		jget(&env, "requests"), 0), "ended_by")), "deprovision");
 }
 
+/* The typed calls the PAM modules will use map answers strictly: only the
+ * word "allow" allows, and the grant's bounds come through. */
+static void test_typed_client(void **state)
+{
+	struct iam_http_config cfg = { env.url, env.ca, NULL, 2000, 10000, 1 << 20, NULL, 0, NULL };
+	struct iam_api_error aerr;
+	struct iam_login_result lr;
+	struct iam_decision d;
+	struct iam_api *api_host = iam_api_new(&cfg, host, NULL);
+	int64_t id;
+
+	(void)state;
+	assert_non_null(api_host);
+	id = request(alice, "oncall", 600, 201);
+	assert_int_equal(iam_api_decide_grant(api_host, "alice", "oncall", "10.8.1.1", &d, &aerr,
+					      NULL), 0);
+	assert_int_equal(d.allow, 1);
+	assert_string_equal(d.reason, "ok");
+	assert_int_equal(d.grant_id, id);
+	assert_true(d.not_after - d.not_before == 600);
+	iam_decision_free(&d);
+	assert_int_equal(iam_api_decide_grant(api_host, "alice", "dbadmin", "10.8.1.1", &d, &aerr,
+					      NULL), 0);
+	assert_int_equal(d.allow, 0);
+	assert_int_equal(d.grant_id, 0);
+	iam_decision_free(&d);
+	assert_int_equal(iam_api_decide_account(api_host, "bob", "sshd", NULL, NULL, &d, &aerr,
+						NULL), 0);
+	assert_int_equal(d.allow, 0);
+	assert_string_equal(d.reason, "host_not_allowed");
+	iam_decision_free(&d);
+	assert_int_equal(iam_api_login(api_host, "bob", "bobpw", "sshd", "10.8.1.1", "ssh", &lr,
+				       &aerr, NULL), 0);
+	assert_string_equal(lr.result, "ok");
+	assert_null(lr.token);
+	iam_login_result_free(&lr);
+	assert_int_equal(iam_api_login(api_host, "bob", "wrong", "sshd", NULL, NULL, &lr, &aerr,
+				       NULL), IAM_API_REFUSED);
+	assert_int_equal(aerr.status, 401);
+	assert_string_equal(aerr.code, "auth_failed");
+	/* a user token may not ask for decisions */
+	assert_int_equal(iam_api_set_token(api_host, alice), 0);
+	assert_int_equal(iam_api_decide_grant(api_host, "alice", "oncall", NULL, &d, &aerr, NULL),
+			 IAM_API_REFUSED);
+	assert_string_equal(aerr.code, "forbidden");
+	iam_api_free(api_host);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -624,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_audit_ingest),
 		cmocka_unit_test(test_decisions_audited),
 		cmocka_unit_test(test_deprovision_revokes_grants),
+		cmocka_unit_test(test_typed_client),
 		cmocka_unit_test(test_audit_chain_verifies),
 		cmocka_unit_test(test_audit_append_only),
 	};
