@@ -8,6 +8,7 @@
 #ifndef IAM_POLICYD_API_H
 #define IAM_POLICYD_API_H
 
+#include <semaphore.h>
 #include <stdint.h>
 #include <time.h>
 #include <json-c/json.h>
@@ -28,8 +29,15 @@ struct server_ctx {
 	char key_id[17];
 	struct iam_kdf_params kdf;
 	char dummy_verifier[IAM_KDF_MAX]; /* so unknown users cost one KDF too */
+	sem_t *kdf_slots;                  /* scrypt runs at once (memory bound) */
 	volatile int stopping;
 };
+
+/* Each scrypt run takes 128*N*r bytes (32 MiB by default): at most
+ * kdf_concurrency of them run at once; the others wait up to 10 s, then
+ * the request is answered 503. kdf_hash/kdf_verify return -EBUSY then. */
+int kdf_hash(const struct server_ctx *srv, const char *password, char out[IAM_KDF_MAX]);
+int kdf_verify(const struct server_ctx *srv, const char *password, const char *verifier);
 
 #define MAX_PARAMS 4
 

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,11 +63,14 @@ static void attempt_init(struct attempt *a, struct req *r, const char *user,
 		snprintf(a->rate_key, sizeof(a->rate_key), "origin:%s", a->origin);
 }
 
-static void audit_attempt(const struct attempt *a, const char *type, const char *result,
-			  const char *reason)
+/* Logs the attempt and writes its audit record; returns the store's result
+ * so that a success is never answered without its record. */
+static int audit_attempt(const struct attempt *a, const char *type, const char *result,
+			 const char *reason)
 {
 	struct json_object *data = json_object_new_object();
 	struct iam_buf line;
+	int rc;
 
 	iam_json_add_str(data, "user", a->user);
 	iam_json_add_str(data, "result", result);
@@ -75,8 +79,8 @@ static void audit_attempt(const struct attempt *a, const char *type, const char 
 	iam_json_add_str(data, "origin", a->origin);
 	iam_json_add_str(data, "tty", a->tty);
 	iam_json_add_str(data, "client", a->r->client_ip);
-	store_audit(a->r->st, a->r->now, a->r->source, type, iam_name_valid(a->user) ? a->user : "-",
-		    data);
+	rc = store_audit(a->r->st, a->r->now, a->r->source, type,
+			 iam_name_valid(a->user) ? a->user : "-", data);
 	json_object_put(data);
 	iam_buf_init(&line, 1024);
 	iam_kv_add(&line, "event", type);
@@ -90,6 +94,15 @@ static void audit_attempt(const struct attempt *a, const char *type, const char 
 										   : LOG_NOTICE,
 		"%s", iam_buf_str(&line));
 	iam_buf_free(&line);
+	if (rc != ST_OK)
+		iam_log(LOG_ERR, "event=audit_failed type=%s user=\"%.64s\" result=%s", type,
+			a->user, result);
+	return rc;
+}
+
+static void reply_unrecorded(struct reply *out)
+{
+	reply_error(out, 503, "unavailable", "The login could not be recorded; retry.");
 }
 
 /* 1 when a key is locked (the reply is then 429). */
@@ -149,6 +162,10 @@ static void succeed(struct attempt *a, const struct login_facts *f, int mfa, con
 			    "Your account is disabled; contact your administrator.");
 		return;
 	}
+	if (audit_attempt(a, type, "ok", mfa ? "password_and_totp" : "password") != ST_OK) {
+		reply_unrecorded(out);
+		return;
+	}
 	store_failure_reset(r->st, a->user_key, r->now);
 	body = json_object_new_object();
 	iam_json_add_str(body, "result", "ok");
@@ -164,7 +181,6 @@ static void succeed(struct attempt *a, const struct login_facts *f, int mfa, con
 		iam_json_add_int(body, "expires_at", (int64_t)expires);
 		iam_wipe(token, sizeof(token));
 	}
-	audit_attempt(a, type, "ok", mfa ? "password_and_totp" : "password");
 	reply_json(out, 200, body);
 }
 
@@ -175,6 +191,10 @@ static void ask_for_code(struct attempt *a, const struct login_facts *f, struct 
 	struct json_object *body;
 	char token[80];
 
+	if (audit_attempt(a, "login", "mfa_required", "password") != ST_OK) {
+		reply_unrecorded(out);
+		return;
+	}
 	if (store_challenge_create(r->st, f->user_id, r->source, a->service, a->origin, a->tty,
 				   expires, token) != ST_OK) {
 		reply_store_error(out, ST_ERROR, "challenge", "-");
@@ -185,19 +205,21 @@ static void ask_for_code(struct attempt *a, const struct login_facts *f, struct 
 	iam_json_add_str(body, "challenge", token);
 	iam_json_add_int(body, "expires_at", (int64_t)expires);
 	iam_wipe(token, sizeof(token));
-	audit_attempt(a, "login", "mfa_required", "password");
 	reply_json(out, 200, body);
 }
 
 /* An unknown user, a deprovisioned one and one without a password all cost
- * one KDF run against a dummy verifier, so timing tells nothing. */
+ * one KDF run against a dummy verifier, so timing tells nothing. 1 for a
+ * match, 0 for none, -EBUSY when no KDF slot came free in time. */
 static int password_matches(struct req *r, const struct login_facts *f, const char *password,
 			    const char **reason)
 {
 	int usable = f->found && f->verifier[0] && strcmp(f->state, "deprovisioned") != 0;
-	int match;
+	int match = kdf_verify(r->srv, password, usable ? f->verifier : r->srv->dummy_verifier);
 
-	match = iam_kdf_verify(password, usable ? f->verifier : r->srv->dummy_verifier, NULL) == 1;
+	if (match == -EBUSY)
+		return -EBUSY;
+	match = match == 1;
 	if (!f->found)
 		*reason = "unknown_user";
 	else if (!usable)
@@ -213,6 +235,7 @@ void h_login(struct req *r, struct reply *out)
 	struct login_facts f;
 	struct attempt a;
 	const char *reason;
+	int rc;
 
 	if (body_map(r, out, login_fields, sizeof(login_fields) / sizeof(login_fields[0]), &b) < 0)
 		return;
@@ -224,7 +247,10 @@ void h_login(struct req *r, struct reply *out)
 		reply_store_error(out, ST_ERROR, "user", b.user);
 		goto done;
 	}
-	if (!password_matches(r, &f, b.password, &reason))
+	rc = password_matches(r, &f, b.password, &reason);
+	if (rc == -EBUSY)
+		reply_error(out, 503, "unavailable", "Too many logins at once; retry.");
+	else if (rc == 0)
 		fail(&a, "login", reason, out);
 	else if (f.totp_len)
 		ask_for_code(&a, &f, out);

@@ -28,12 +28,16 @@ static const struct iam_json_field grant_fields[] = {
 	DB("user", user, IAM_JF_REQUIRED), DB("role", role, IAM_JF_REQUIRED), DB("origin", origin, 0),
 };
 
-/* Every decision is logged (one line) and audited, allow or deny. */
-static void record(struct req *r, const char *type, const struct decide_body *b,
-		   const struct decision *d, int64_t grant)
+/* Every decision is logged (one line) and audited. An allow is only given
+ * once its audit record is written: when the store cannot take it, the
+ * caller answers 503 and the host treats the endpoint as unavailable. A
+ * deny is given anyway, with an error in the log. */
+static int record(struct req *r, const char *type, const struct decide_body *b,
+		  const struct decision *d, int64_t grant)
 {
 	struct json_object *data = json_object_new_object();
 	struct iam_buf line;
+	int rc;
 
 	iam_json_add_str(data, "decision", d->allow ? "allow" : "deny");
 	iam_json_add_str(data, "reason", d->reason);
@@ -45,7 +49,8 @@ static void record(struct req *r, const char *type, const struct decide_body *b,
 	iam_json_add_str(data, "tty", b->tty);
 	if (grant)
 		iam_json_add_int(data, "grant", grant);
-	store_audit(r->st, r->now, r->source, type, iam_name_valid(b->user) ? b->user : "-", data);
+	rc = store_audit(r->st, r->now, r->source, type, iam_name_valid(b->user) ? b->user : "-",
+			 data);
 	json_object_put(data);
 	iam_buf_init(&line, 2048);
 	iam_kv_add(&line, "event", type);
@@ -61,6 +66,9 @@ static void record(struct req *r, const char *type, const struct decide_body *b,
 		iam_kv_addll(&line, "grant", grant);
 	iam_log(LOG_INFO, "%s", iam_buf_str(&line));
 	iam_buf_free(&line);
+	if (rc != ST_OK)
+		iam_log(LOG_ERR, "event=audit_failed type=%s user=\"%.64s\"", type, b->user);
+	return rc;
 }
 
 static struct json_object *decision_json(const struct decision *d)
@@ -71,6 +79,23 @@ static struct json_object *decision_json(const struct decision *d)
 	iam_json_add_str(o, "reason", d->reason);
 	iam_json_add_str(o, "message", d->message);
 	return o;
+}
+
+/* The decision as the reply, or 503 when an allow could not be recorded. */
+static void reply_decision(struct reply *out, const struct decision *d, int recorded,
+			   struct json_object *grant, int with_grant)
+{
+	struct json_object *body;
+
+	if (d->allow && recorded != ST_OK) {
+		json_object_put(grant);
+		reply_error(out, 503, "unavailable", "The decision could not be recorded; retry.");
+		return;
+	}
+	body = decision_json(d);
+	if (with_grant)
+		json_object_object_add(body, "grant", grant);
+	reply_json(out, 200, body);
 }
 
 void h_decide_account(struct req *r, struct reply *out)
@@ -88,8 +113,7 @@ void h_decide_account(struct req *r, struct reply *out)
 		reply_store_error(out, rc, "user", b.user);
 	} else {
 		decide_account(&f, &d);
-		record(r, "decide.account", &b, &d, 0);
-		reply_json(out, 200, decision_json(&d));
+		reply_decision(out, &d, record(r, "decide.account", &b, &d, 0), NULL, 0);
 	}
 	iam_json_map_free(account_fields, 4, &b);
 }
@@ -115,9 +139,8 @@ static void decide(struct req *r, const struct decide_body *b, struct reply *out
 	struct role_row role = { 0 };
 	struct iam_tz *tz = NULL;
 	struct grant_input in = { NULL, NULL, b->role, reqs, 0, NULL, b->origin, r->now };
-	struct json_object *body;
 	struct decision d;
-	int found = 0;
+	int found = 0, rc;
 
 	if (iam_name_valid(b->user) && iam_name_valid(b->role))
 		found = store_grant_facts(r->st, b->user, b->role, &u, &role, reqs, MAX_REQUESTS,
@@ -133,10 +156,8 @@ static void decide(struct req *r, const struct decide_body *b, struct reply *out
 	in.tz = tz;
 	decide_grant(&in, &d, &grant);
 	iam_tz_free(tz);
-	record(r, "decide.grant", b, &d, grant ? grant->id : 0);
-	body = decision_json(&d);
-	json_object_object_add(body, "grant", d.allow ? grant_json(grant) : NULL);
-	reply_json(out, 200, body);
+	rc = record(r, "decide.grant", b, &d, grant ? grant->id : 0);
+	reply_decision(out, &d, rc, d.allow ? grant_json(grant) : NULL, 1);
 }
 
 void h_decide_grant(struct req *r, struct reply *out)

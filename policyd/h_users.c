@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +52,13 @@ static int make_verifier(struct req *r, struct reply *out, const char *password,
 		reply_invalid(out, "password", "The password must not be empty.");
 		return -1;
 	}
-	if (iam_kdf_hash(password, &r->srv->kdf, verifier, NULL) < 0) {
+	switch (kdf_hash(r->srv, password, verifier)) {
+	case 0:
+		break;
+	case -EBUSY:
+		reply_error(out, 503, "unavailable", "Too many password computations at once; retry.");
+		return -1;
+	default:
 		reply_error(out, 500, "internal", "Could not hash the password.");
 		return -1;
 	}

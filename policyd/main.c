@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,7 @@ static int run_init(const struct options *o)
 struct runtime {
 	struct pconfig cfg;
 	struct server_ctx ctx;
+	sem_t kdf_slots;
 	struct store *st;
 	char *cert_pem, *key_pem;
 	size_t key_len;
@@ -211,6 +213,14 @@ static int prepare_auth(struct runtime *rt, struct iam_err *err)
 	char text[64];
 	int r;
 
+	long slots = rt->cfg.kdf_concurrency ? (long)rt->cfg.kdf_concurrency
+					      : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (sem_init(&rt->kdf_slots, 0, (unsigned)(slots > 0 ? slots : 1)) != 0) {
+		iam_err_set(err, "cannot create the KDF semaphore");
+		return -EIO;
+	}
+	rt->ctx.kdf_slots = &rt->kdf_slots;
 	rt->ctx.kdf.log2_n = (unsigned)rt->cfg.kdf_log2_n;
 	rt->ctx.kdf.r = (unsigned)rt->cfg.kdf_r;
 	rt->ctx.kdf.p = (unsigned)rt->cfg.kdf_p;
@@ -304,6 +314,8 @@ static void release(struct runtime *rt)
 	if (rt->key_pem)
 		iam_wipe(rt->key_pem, rt->key_len);
 	free(rt->key_pem);
+	if (rt->ctx.kdf_slots)
+		sem_destroy(rt->ctx.kdf_slots);
 	pconfig_free(&rt->cfg);
 }
 

@@ -28,6 +28,7 @@ const struct iam_cfg_key pconfig_schema[] = {
 	KEY("kdf_log2_n", IAM_CFG_INT, kdf_log2_n, "15", 10, 22),
 	KEY("kdf_r", IAM_CFG_INT, kdf_r, "8", 1, 32),
 	KEY("kdf_p", IAM_CFG_INT, kdf_p, "1", 1, 16),
+	KEY("kdf_concurrency", IAM_CFG_INT, kdf_concurrency, "0", 0, 1024),
 	KEY("lockout_threshold", IAM_CFG_INT, lockout_threshold, "5", 1, 1000),
 	KEY("lockout_window", IAM_CFG_SECONDS, lockout_window, "15m", 1, 86400LL * 7),
 	KEY("lockout_duration", IAM_CFG_SECONDS, lockout_duration, "15m", 1, 86400LL * 7),

@@ -14,6 +14,7 @@ struct pconfig {
 	char *home_base;
 	char *default_shell;
 	long long kdf_log2_n, kdf_r, kdf_p;
+	long long kdf_concurrency;
 	long long lockout_threshold;
 	long long lockout_window;
 	long long lockout_duration;

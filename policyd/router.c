@@ -147,7 +147,7 @@ static int authenticate(struct req *r, const char *header, struct reply *out)
 		return -1;
 	}
 	if (r->who.kind == P_HOST)
-		store_host_seen(r->st, r->who.id, r->now);
+		store_host_seen(r->st, r->who.id, r->who.last_seen, r->now);
 	store_source(&r->who, r->source, sizeof(r->source));
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "audit_chain.h"
 #include "encode.h"
@@ -13,8 +14,6 @@
 #include "secmem.h"
 #include "store_int.h"
 #include "store_schema.h"
-
-#define BUSY_TIMEOUT_MS 5000
 
 static int exec_sql(sqlite3 *db, const char *sql, struct iam_err *err)
 {
@@ -215,9 +214,49 @@ int st_no_row(sqlite3 *db, int step, const char *what)
 	return r == ST_OK ? ST_ERROR : r;
 }
 
+/*
+ * Writers of this process queue on a mutex before they ask SQLite for its
+ * write lock. SQLite alone makes a waiting writer sleep and poll, so under
+ * load some wait far longer than others (and past busy_timeout); the mutex
+ * hands the lock on in turn. SQLite's own locking still orders writers of
+ * other processes (replicas sharing the file). The wait is measured on the
+ * monotonic clock, which a moved wall clock cannot shorten.
+ */
+static pthread_mutex_t write_queue = PTHREAD_MUTEX_INITIALIZER;
+static __thread int write_queue_held;
+
+static int enter_write_queue(void)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += BUSY_TIMEOUT_MS / 1000;
+	if (pthread_mutex_clocklock(&write_queue, CLOCK_MONOTONIC, &deadline) != 0) {
+		iam_log(LOG_WARNING, "event=store_busy what=\"write queue\"");
+		return ST_BUSY;
+	}
+	write_queue_held = 1;
+	return ST_OK;
+}
+
+static void leave_write_queue(void)
+{
+	if (write_queue_held) {
+		write_queue_held = 0;
+		pthread_mutex_unlock(&write_queue);
+	}
+}
+
 int st_begin(sqlite3 *db)
 {
-	return st_rc(db, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), "begin");
+	int r = enter_write_queue();
+
+	if (r != ST_OK)
+		return r;
+	r = st_rc(db, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), "begin");
+	if (r != ST_OK)
+		leave_write_queue();
+	return r;
 }
 
 int st_commit(sqlite3 *db)
@@ -226,6 +265,7 @@ int st_commit(sqlite3 *db)
 
 	if (r != ST_OK)
 		st_rollback(db);
+	leave_write_queue();
 	return r;
 }
 
@@ -233,6 +273,7 @@ void st_rollback(sqlite3 *db)
 {
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	leave_write_queue();
 }
 
 int st_finish(sqlite3 *db, int rc)
@@ -286,20 +327,47 @@ void st_bindv(sqlite3_stmt *s, const char *types, va_list ap)
 	}
 }
 
-int st_exec(sqlite3 *db, const char *sql, const char *types, ...)
+static int st_execv(sqlite3 *db, const char *sql, const char *types, va_list ap)
 {
 	sqlite3_stmt *s = NULL;
-	va_list ap;
 	int r = st_prepare(db, sql, &s);
 
 	if (r == ST_OK) {
-		va_start(ap, types);
 		st_bindv(s, types, ap);
-		va_end(ap);
 		r = st_rc(db, sqlite3_step(s), sql);
 	}
 	sqlite3_finalize(s);
 	return r;
+}
+
+int st_exec(sqlite3 *db, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = st_execv(db, sql, types, ap);
+	va_end(ap);
+	return r;
+}
+
+int st_write(struct store *st, int *changes, const char *sql, const char *types, ...)
+{
+	sqlite3 *db = st_db(st);
+	va_list ap;
+	int r;
+
+	if (!db)
+		return ST_ERROR;
+	r = st_begin(db);
+	if (r != ST_OK)
+		return r;
+	va_start(ap, types);
+	r = st_execv(db, sql, types, ap);
+	va_end(ap);
+	if (changes)
+		*changes = sqlite3_changes(db);
+	return st_finish(db, r);
 }
 
 int st_int(sqlite3 *db, int64_t *out, const char *sql, const char *types, ...)

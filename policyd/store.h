@@ -58,6 +58,7 @@ struct principal {
 	int64_t session_id;  /* user sessions: the session's own id */
 	char name[256];      /* host or user name; "admin" */
 	int mfa;             /* user sessions: opened with a TOTP code */
+	int64_t last_seen;   /* hosts: when last recorded */
 };
 
 /* Checks a bearer token (already parsed and hashed); ST_NOTFOUND when it is
@@ -232,7 +233,7 @@ int store_host_list(struct store *st, int (*fn)(void *ctx, const struct host_row
 int store_host_access_groups(struct store *st, int64_t host_id, struct json_object **out);
 int store_host_access(struct store *st, const char *host, const char *group, int allow,
 		      const char *actor, time_t now);
-int store_host_seen(struct store *st, int64_t host_id, time_t now);
+int store_host_seen(struct store *st, int64_t host_id, int64_t last_seen, time_t now);
 
 /* --- Roles ------------------------------------------------------------ */
 

@@ -37,7 +37,7 @@ static int auth_admin(sqlite3 *db, int64_t id, const char *hash, struct principa
 static int auth_host(sqlite3 *db, int64_t id, const char *hash, struct principal *out)
 {
 	sqlite3_stmt *s = NULL;
-	int r = st_prepare(db, "SELECT cred_hash, name FROM hosts WHERE id = ?", &s);
+	int r = st_prepare(db, "SELECT cred_hash, name, last_seen FROM hosts WHERE id = ?", &s);
 
 	if (r == ST_OK) {
 		sqlite3_bind_int64(s, 1, id);
@@ -45,6 +45,7 @@ static int auth_host(sqlite3 *db, int64_t id, const char *hash, struct principal
 		if (r == ST_OK) {
 			out->kind = P_HOST;
 			st_col_text(s, 1, out->name, sizeof(out->name));
+			out->last_seen = sqlite3_column_int64(s, 2);
 		}
 	}
 	sqlite3_finalize(s);
@@ -93,14 +94,19 @@ int store_authenticate(struct store *st, char kind, int64_t id, const char *hash
 	}
 }
 
-int store_host_seen(struct store *st, int64_t host_id, time_t now)
+/* Bookkeeping, not a decision: it never makes a request wait for the write
+ * lock (it is skipped when busy) and writes at most once a minute. */
+int store_host_seen(struct store *st, int64_t host_id, int64_t last_seen, time_t now)
 {
 	sqlite3 *db = st_db(st);
+	int r;
 
-	if (!db)
-		return ST_ERROR;
-	return st_exec(db, "UPDATE hosts SET last_seen = ?1 WHERE id = ?2 AND last_seen < ?1 - ?3",
-		       "iii", (int64_t)now, host_id, (int64_t)LAST_SEEN_GRANULARITY);
+	if (!db || last_seen > (int64_t)now - LAST_SEEN_GRANULARITY)
+		return ST_OK;
+	sqlite3_busy_timeout(db, 0);
+	r = st_exec(db, "UPDATE hosts SET last_seen = ? WHERE id = ?", "ii", (int64_t)now, host_id);
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	return r == ST_BUSY ? ST_OK : r;
 }
 
 int store_login_facts(struct store *st, const char *name, struct login_facts *out)
@@ -186,26 +192,17 @@ int store_failure_add(struct store *st, const char *key, const struct failure_po
 
 int store_failure_reset(struct store *st, const char *key, time_t now)
 {
-	sqlite3 *db = st_db(st);
-
-	if (!db)
-		return ST_ERROR;
-	return st_exec(db, "DELETE FROM failures WHERE key = ? AND locked_until <= ?", "ti", key,
-		       (int64_t)now);
+	return st_write(st, NULL, "DELETE FROM failures WHERE key = ? AND locked_until <= ?", "ti",
+			key, (int64_t)now);
 }
 
 int store_totp_step_use(struct store *st, int64_t user_id, int64_t step)
 {
-	sqlite3 *db = st_db(st);
-	int r;
+	int changes = 0;
+	int r = st_write(st, &changes, "UPDATE users SET totp_last_step = ?1 WHERE id = ?2"
+			 " AND totp_last_step < ?1", "ii", step, user_id);
 
-	if (!db)
-		return ST_ERROR;
-	r = st_exec(db, "UPDATE users SET totp_last_step = ?1 WHERE id = ?2 AND totp_last_step < ?1",
-		    "ii", step, user_id);
-	if (r == ST_OK && sqlite3_changes(db) != 1)
-		r = ST_DENIED;
-	return r;
+	return r == ST_OK && changes != 1 ? ST_DENIED : r;
 }
 
 /* Challenges and sessions are tokens: the row id is in the token, the row
@@ -281,17 +278,13 @@ int store_challenge_get(struct store *st, int64_t id, struct challenge_row *out)
 
 int store_challenge_fail(struct store *st, int64_t id)
 {
-	sqlite3 *db = st_db(st);
-
-	return db ? st_exec(db, "UPDATE challenges SET attempts = attempts + 1 WHERE id = ?",
-			    "i", id) : ST_ERROR;
+	return st_write(st, NULL, "UPDATE challenges SET attempts = attempts + 1 WHERE id = ?",
+			"i", id);
 }
 
 int store_challenge_delete(struct store *st, int64_t id)
 {
-	sqlite3 *db = st_db(st);
-
-	return db ? st_exec(db, "DELETE FROM challenges WHERE id = ?", "i", id) : ST_ERROR;
+	return st_write(st, NULL, "DELETE FROM challenges WHERE id = ?", "i", id);
 }
 
 int store_session_create(struct store *st, int64_t user_id, int mfa, time_t now,
@@ -321,9 +314,7 @@ int store_session_create(struct store *st, int64_t user_id, int mfa, time_t now,
 
 int store_session_delete(struct store *st, int64_t id)
 {
-	sqlite3 *db = st_db(st);
-
-	return db ? st_exec(db, "DELETE FROM sessions WHERE id = ?", "i", id) : ST_ERROR;
+	return st_write(st, NULL, "DELETE FROM sessions WHERE id = ?", "i", id);
 }
 
 int store_admin_token_create(struct store *st, const char *comment, time_t now,

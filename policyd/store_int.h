@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 #include "store.h"
 
+#define BUSY_TIMEOUT_MS 5000
+
 struct store {
 	char *path;
 	long long id_min, id_max;
@@ -36,6 +38,9 @@ int st_rc(sqlite3 *db, int rc, const char *what);
 /* Runs a statement expected to return no rows, binding text/int64 pairs
  * described by types ("t" text, "i" int64, "n" null), e.g. "ti". */
 int st_exec(sqlite3 *db, const char *sql, const char *types, ...);
+/* One write statement in its own transaction (through the write queue);
+ * *changes (may be NULL) gets the number of rows it changed. */
+int st_write(struct store *st, int *changes, const char *sql, const char *types, ...);
 /* First column of the first row as int64; ST_NOTFOUND without rows. */
 int st_int(sqlite3 *db, int64_t *out, const char *sql, const char *types, ...);
 void st_bindv(sqlite3_stmt *s, const char *types, va_list ap);

@@ -17,7 +17,7 @@ check() {
 	if ! make -C "$dir" -j"$jobs" check >"$dir/check.log" 2>&1; then
 		grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):' "$dir/check.log" || true
 		for log in $(find "$dir/tests" -name '*.log' ! -name test-suite.log); do
-			grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null &&
+			grep -qE '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null &&
 				{ echo "--- $log"; tail -n 60 "$log"; }
 		done
 		die "make check failed in $dir"

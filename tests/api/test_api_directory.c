@@ -264,7 +264,7 @@ static void test_ssh_keys(void **state)
 	assert_int_equal(json_object_array_length(jget(&env, "keys")), 0);
 	assert_int_equal(api(&env, env.admin, "GET", "/v1/users/judy/keys", NULL), 200);
 	assert_int_equal(json_object_array_length(jget(&env, "keys")), 1);
-	assert_int_equal(apif(&env, env.admin, "DELETE", "/v1/users/judy/keys/999", NULL), 404);
+	assert_int_equal(api(&env, env.admin, "DELETE", "/v1/users/judy/keys/999", NULL), 404);
 	assert_int_equal(api(&env, env.admin, "DELETE", "/v1/users/judy/keys/1", NULL), 200);
 	assert_int_equal(api(&env, env.admin, "GET", "/v1/users/judy/keys", NULL), 200);
 	assert_int_equal(json_object_array_length(jget(&env, "keys")), 0);

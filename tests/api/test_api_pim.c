@@ -608,6 +608,31 @@ static void test_deprovision_revokes_grants(void **state)
 		jget(&env, "requests"), 0), "ended_by")), "deprovision");
 }
 
+/* No allow without its audit record: with the database's write lock held
+ * elsewhere, an allow becomes 503 (the host then treats the endpoint as
+ * unavailable) while a deny is still answered. Takes the busy timeout (5 s)
+ * per call. */
+static void test_allow_needs_audit_record(void **state)
+{
+	char path[300];
+	sqlite3 *db = NULL;
+
+	(void)state;
+	request(bob, "oncall", 600, 201);
+	assert_string_equal(grant("bob", "oncall", NULL), "ok");
+	snprintf(path, sizeof(path), "%s/iam.db", env.state);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(api(&env, host, "POST", "/v1/decide/grant",
+			     "{\"user\":\"bob\",\"role\":\"oncall\"}"), 503);
+	assert_string_equal(ecode(&env), "unavailable");
+	assert_string_equal(grant("carol", "oncall", NULL), "no_grant");
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_string_equal(grant("bob", "oncall", NULL), "ok");
+	assert_int_equal(act(bob, jint(&env, "grant.id"), "revoke", "done"), 200);
+}
+
 /* The typed calls the PAM modules will use map answers strictly: only the
  * word "allow" allows, and the grant's bounds come through. */
 static void test_typed_client(void **state)
@@ -674,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_decisions_audited),
 		cmocka_unit_test(test_deprovision_revokes_grants),
 		cmocka_unit_test(test_typed_client),
+		cmocka_unit_test(test_allow_needs_audit_record),
 		cmocka_unit_test(test_audit_chain_verifies),
 		cmocka_unit_test(test_audit_append_only),
 	};
