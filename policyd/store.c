@@ -552,3 +552,41 @@ struct json_object *st_name_list(sqlite3 *db, const char *sql, int64_t id, int *
 	sqlite3_finalize(s);
 	return arr;
 }
+
+int st_one(sqlite3 *db, const char *sql, const char *key, int64_t id, st_reader read,
+	   void *row, size_t rowsz)
+{
+	sqlite3_stmt *s = NULL;
+	int r = st_prepare(db, sql, &s), step;
+
+	memset(row, 0, rowsz);
+	if (r == ST_OK) {
+		if (key)
+			sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_int64(s, 1, id);
+		step = sqlite3_step(s);
+		if (step == SQLITE_ROW)
+			read(s, row);
+		else
+			r = st_no_row(db, step, sql);
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+int st_each(sqlite3 *db, const char *sql, st_reader read, void *row,
+	    int (*fn)(void *ctx, const void *row), void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	int r = st_prepare(db, sql, &s), step = SQLITE_DONE;
+
+	while (r == ST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		read(s, row);
+		r = fn(ctx, row);
+	}
+	if (r == ST_OK && step != SQLITE_DONE)
+		r = st_rc(db, step, sql);
+	sqlite3_finalize(s);
+	return r;
+}

@@ -101,12 +101,21 @@ int store_host_seen(struct store *st, int64_t host_id, int64_t last_seen, time_t
 	sqlite3 *db = st_db(st);
 	int r;
 
+	sqlite3_stmt *s = NULL;
+
 	if (!db || last_seen > (int64_t)now - LAST_SEEN_GRANULARITY)
 		return ST_OK;
+	/* SQLite is asked directly: a busy database is not worth a warning */
 	sqlite3_busy_timeout(db, 0);
-	r = st_exec(db, "UPDATE hosts SET last_seen = ? WHERE id = ?", "ii", (int64_t)now, host_id);
+	r = sqlite3_prepare_v2(db, "UPDATE hosts SET last_seen = ? WHERE id = ?", -1, &s, NULL);
+	if (r == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, (int64_t)now);
+		sqlite3_bind_int64(s, 2, host_id);
+		r = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-	return r == ST_BUSY ? ST_OK : r;
+	return r == SQLITE_DONE || (r & 0xff) == SQLITE_BUSY ? ST_OK : st_rc(db, r, "last_seen");
 }
 
 int store_login_facts(struct store *st, const char *name, struct login_facts *out)

@@ -6,8 +6,10 @@
 
 #include "store_int.h"
 
-static void read_group(sqlite3_stmt *s, struct group_row *g)
+static void read_group(sqlite3_stmt *s, void *row)
 {
+	struct group_row *g = row;
+
 	g->id = sqlite3_column_int64(s, 0);
 	st_col_text(s, 1, g->name, sizeof(g->name));
 	g->gid = sqlite3_column_int64(s, 2);
@@ -16,20 +18,8 @@ static void read_group(sqlite3_stmt *s, struct group_row *g)
 
 static int group_row(sqlite3 *db, const char *name, struct group_row *out)
 {
-	sqlite3_stmt *s = NULL;
-	int r = st_prepare(db, "SELECT id, name, gid, kind FROM groups WHERE name = ?", &s), step;
-
-	memset(out, 0, sizeof(*out));
-	if (r == ST_OK) {
-		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-		step = sqlite3_step(s);
-		if (step == SQLITE_ROW)
-			read_group(s, out);
-		else
-			r = st_no_row(db, step, "group");
-	}
-	sqlite3_finalize(s);
-	return r;
+	return st_one(db, "SELECT id, name, gid, kind FROM groups WHERE name = ?", name, 0,
+		      read_group, out, sizeof(*out));
 }
 
 int store_group_get(struct store *st, const char *name, struct group_row *out)
@@ -39,25 +29,28 @@ int store_group_get(struct store *st, const char *name, struct group_row *out)
 	return db ? group_row(db, name, out) : ST_ERROR;
 }
 
+struct group_each {
+	int (*fn)(void *ctx, const struct group_row *g);
+	void *ctx;
+};
+
+static int each_group(void *ctx, const void *row)
+{
+	struct group_each *e = ctx;
+
+	return e->fn(e->ctx, row);
+}
+
 int store_group_list(struct store *st, int (*fn)(void *ctx, const struct group_row *g),
 		     void *ctx)
 {
 	sqlite3 *db = st_db(st);
-	sqlite3_stmt *s = NULL;
+	struct group_each e = { fn, ctx };
 	struct group_row g;
-	int r, step = SQLITE_DONE;
 
-	if (!db)
-		return ST_ERROR;
-	r = st_prepare(db, "SELECT id, name, gid, kind FROM groups ORDER BY name", &s);
-	while (r == ST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		read_group(s, &g);
-		r = fn(ctx, &g);
-	}
-	if (r == ST_OK && step != SQLITE_DONE)
-		r = st_rc(db, step, "group list");
-	sqlite3_finalize(s);
-	return r;
+	return db ? st_each(db, "SELECT id, name, gid, kind FROM groups ORDER BY name", read_group,
+			    &g, each_group, &e)
+		  : ST_ERROR;
 }
 
 struct group_create {

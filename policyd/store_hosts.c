@@ -7,8 +7,10 @@
 #include "store_int.h"
 #include "token.h"
 
-static void read_host(sqlite3_stmt *s, struct host_row *h)
+static void read_host(sqlite3_stmt *s, void *row)
 {
+	struct host_row *h = row;
+
 	h->id = sqlite3_column_int64(s, 0);
 	st_col_text(s, 1, h->name, sizeof(h->name));
 	h->enrolled_at = sqlite3_column_int64(s, 2);
@@ -17,21 +19,8 @@ static void read_host(sqlite3_stmt *s, struct host_row *h)
 
 static int host_row(sqlite3 *db, const char *name, struct host_row *out)
 {
-	sqlite3_stmt *s = NULL;
-	int r = st_prepare(db, "SELECT id, name, enrolled_at, last_seen FROM hosts WHERE name = ?",
-			   &s), step;
-
-	memset(out, 0, sizeof(*out));
-	if (r == ST_OK) {
-		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-		step = sqlite3_step(s);
-		if (step == SQLITE_ROW)
-			read_host(s, out);
-		else
-			r = st_no_row(db, step, "host");
-	}
-	sqlite3_finalize(s);
-	return r;
+	return st_one(db, "SELECT id, name, enrolled_at, last_seen FROM hosts WHERE name = ?", name,
+		      0, read_host, out, sizeof(*out));
 }
 
 int store_host_get(struct store *st, const char *name, struct host_row *out)
@@ -41,25 +30,28 @@ int store_host_get(struct store *st, const char *name, struct host_row *out)
 	return db ? host_row(db, name, out) : ST_ERROR;
 }
 
+struct host_each {
+	int (*fn)(void *ctx, const struct host_row *h);
+	void *ctx;
+};
+
+static int each_host(void *ctx, const void *row)
+{
+	struct host_each *e = ctx;
+
+	return e->fn(e->ctx, row);
+}
+
 int store_host_list(struct store *st, int (*fn)(void *ctx, const struct host_row *h),
 		    void *ctx)
 {
 	sqlite3 *db = st_db(st);
-	sqlite3_stmt *s = NULL;
+	struct host_each e = { fn, ctx };
 	struct host_row h;
-	int r, step = SQLITE_DONE;
 
-	if (!db)
-		return ST_ERROR;
-	r = st_prepare(db, "SELECT id, name, enrolled_at, last_seen FROM hosts ORDER BY name", &s);
-	while (r == ST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		read_host(s, &h);
-		r = fn(ctx, &h);
-	}
-	if (r == ST_OK && step != SQLITE_DONE)
-		r = st_rc(db, step, "host list");
-	sqlite3_finalize(s);
-	return r;
+	return db ? st_each(db, "SELECT id, name, enrolled_at, last_seen FROM hosts ORDER BY name",
+			    read_host, &h, each_host, &e)
+		  : ST_ERROR;
 }
 
 int store_host_access_groups(struct store *st, int64_t host_id, struct json_object **out)

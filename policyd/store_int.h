@@ -50,6 +50,18 @@ void st_col_text(sqlite3_stmt *s, int col, char *out, size_t outsz);
  * strings; *rc says whether the query worked. Never NULL. */
 struct json_object *st_name_list(sqlite3 *db, const char *sql, int64_t id, int *rc);
 
+/* Reads the current row of a query into a row struct. */
+typedef void (*st_reader)(sqlite3_stmt *s, void *row);
+/* The one row a query finds with ?1 bound to text key (or to id when key
+ * is NULL), read into row (zeroed first, rowsz bytes); ST_NOTFOUND when
+ * there is none. */
+int st_one(sqlite3 *db, const char *sql, const char *key, int64_t id, st_reader read,
+	   void *row, size_t rowsz);
+/* Each row of a query without parameters, read into row and passed to fn;
+ * stops at the first fn result other than ST_OK. */
+int st_each(sqlite3 *db, const char *sql, st_reader read, void *row,
+	    int (*fn)(void *ctx, const void *row), void *ctx);
+
 int st_bump_serial(sqlite3 *db);
 /* Reserves an id for a user or group: want > 0 takes that id (ST_RANGE
  * outside [id_min, id_max], ST_ID_IN_USE if ever used), 0 takes the next

@@ -12,8 +12,10 @@
 	" q.decision_reason, q.not_before, q.not_after, q.ended_by, q.ended_at, q.end_reason" \
 	" FROM requests q JOIN roles r ON r.id = q.role_id JOIN users u ON u.id = q.user_id "
 
-static void read_request(sqlite3_stmt *s, struct request_row *q)
+static void read_request(sqlite3_stmt *s, void *row)
 {
+	struct request_row *q = row;
+
 	q->id = sqlite3_column_int64(s, 0);
 	q->role_id = sqlite3_column_int64(s, 1);
 	st_col_text(s, 2, q->role, sizeof(q->role));
@@ -38,20 +40,8 @@ static void read_request(sqlite3_stmt *s, struct request_row *q)
 
 static int request_row(sqlite3 *db, int64_t id, struct request_row *out)
 {
-	sqlite3_stmt *s = NULL;
-	int r = st_prepare(db, REQUEST_COLUMNS "WHERE q.id = ?", &s), step;
-
-	memset(out, 0, sizeof(*out));
-	if (r == ST_OK) {
-		sqlite3_bind_int64(s, 1, id);
-		step = sqlite3_step(s);
-		if (step == SQLITE_ROW)
-			read_request(s, out);
-		else
-			r = st_no_row(db, step, "request");
-	}
-	sqlite3_finalize(s);
-	return r;
+	return st_one(db, REQUEST_COLUMNS "WHERE q.id = ?", NULL, id, read_request, out,
+		      sizeof(*out));
 }
 
 int store_request_get(struct store *st, int64_t id, struct request_row *out)

@@ -12,8 +12,10 @@
 	" r.networks, r.mfa, r.request_ttl FROM roles r JOIN groups g ON g.id = r.group_id" \
 	" LEFT JOIN groups a ON a.id = r.approvers_group_id "
 
-static void read_role(sqlite3_stmt *s, struct role_row *r)
+static void read_role(sqlite3_stmt *s, void *row)
 {
+	struct role_row *r = row;
+
 	r->id = sqlite3_column_int64(s, 0);
 	st_col_text(s, 1, r->name, sizeof(r->name));
 	st_col_text(s, 2, r->group, sizeof(r->group));
@@ -32,20 +34,7 @@ static void read_role(sqlite3_stmt *s, struct role_row *r)
 
 int st_role_row(sqlite3 *db, const char *name, struct role_row *out)
 {
-	sqlite3_stmt *s = NULL;
-	int r = st_prepare(db, ROLE_COLUMNS "WHERE r.name = ?", &s), step;
-
-	memset(out, 0, sizeof(*out));
-	if (r == ST_OK) {
-		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-		step = sqlite3_step(s);
-		if (step == SQLITE_ROW)
-			read_role(s, out);
-		else
-			r = st_no_row(db, step, "role");
-	}
-	sqlite3_finalize(s);
-	return r;
+	return st_one(db, ROLE_COLUMNS "WHERE r.name = ?", name, 0, read_role, out, sizeof(*out));
 }
 
 int store_role_get(struct store *st, const char *name, struct role_row *out)
@@ -55,25 +44,27 @@ int store_role_get(struct store *st, const char *name, struct role_row *out)
 	return db ? st_role_row(db, name, out) : ST_ERROR;
 }
 
+struct role_each {
+	int (*fn)(void *ctx, const struct role_row *r);
+	void *ctx;
+};
+
+static int each_role(void *ctx, const void *row)
+{
+	struct role_each *e = ctx;
+
+	return e->fn(e->ctx, row);
+}
+
 int store_role_list(struct store *st, int (*fn)(void *ctx, const struct role_row *r),
 		    void *ctx)
 {
 	sqlite3 *db = st_db(st);
-	sqlite3_stmt *s = NULL;
+	struct role_each e = { fn, ctx };
 	struct role_row row;
-	int r, step = SQLITE_DONE;
 
-	if (!db)
-		return ST_ERROR;
-	r = st_prepare(db, ROLE_COLUMNS "ORDER BY r.name", &s);
-	while (r == ST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		read_role(s, &row);
-		r = fn(ctx, &row);
-	}
-	if (r == ST_OK && step != SQLITE_DONE)
-		r = st_rc(db, step, "role list");
-	sqlite3_finalize(s);
-	return r;
+	return db ? st_each(db, ROLE_COLUMNS "ORDER BY r.name", read_role, &row, each_role, &e)
+		  : ST_ERROR;
 }
 
 struct role_create {

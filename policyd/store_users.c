@@ -11,8 +11,10 @@
 	" COALESCE((SELECT locked_until FROM failures WHERE key = 'user:' || u.name), 0)" \
 	" FROM users u "
 
-static void read_user(sqlite3_stmt *s, struct user_row *u)
+static void read_user(sqlite3_stmt *s, void *row)
 {
+	struct user_row *u = row;
+
 	u->id = sqlite3_column_int64(s, 0);
 	st_col_text(s, 1, u->name, sizeof(u->name));
 	u->uid = sqlite3_column_int64(s, 2);
@@ -29,22 +31,7 @@ static void read_user(sqlite3_stmt *s, struct user_row *u)
 
 int st_user_row(sqlite3 *db, const char *name, struct user_row *out)
 {
-	sqlite3_stmt *s = NULL;
-	int r = st_prepare(db, USER_COLUMNS "WHERE u.name = ?", &s);
-
-	memset(out, 0, sizeof(*out));
-	if (r == ST_OK) {
-		int step;
-
-		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-		step = sqlite3_step(s);
-		if (step == SQLITE_ROW)
-			read_user(s, out);
-		else
-			r = st_no_row(db, step, "user");
-	}
-	sqlite3_finalize(s);
-	return r;
+	return st_one(db, USER_COLUMNS "WHERE u.name = ?", name, 0, read_user, out, sizeof(*out));
 }
 
 int store_user_get(struct store *st, const char *name, struct user_row *out)
@@ -54,25 +41,27 @@ int store_user_get(struct store *st, const char *name, struct user_row *out)
 	return db ? st_user_row(db, name, out) : ST_ERROR;
 }
 
+struct user_each {
+	int (*fn)(void *ctx, const struct user_row *u);
+	void *ctx;
+};
+
+static int each_user(void *ctx, const void *row)
+{
+	struct user_each *e = ctx;
+
+	return e->fn(e->ctx, row);
+}
+
 int store_user_list(struct store *st, int (*fn)(void *ctx, const struct user_row *u),
 		    void *ctx)
 {
 	sqlite3 *db = st_db(st);
-	sqlite3_stmt *s = NULL;
+	struct user_each e = { fn, ctx };
 	struct user_row u;
-	int r, step;
 
-	if (!db)
-		return ST_ERROR;
-	r = st_prepare(db, USER_COLUMNS "ORDER BY u.name", &s);
-	while (r == ST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		read_user(s, &u);
-		r = fn(ctx, &u);
-	}
-	if (r == ST_OK && step != SQLITE_DONE)
-		r = st_rc(db, step, "user list");
-	sqlite3_finalize(s);
-	return r;
+	return db ? st_each(db, USER_COLUMNS "ORDER BY u.name", read_user, &u, each_user, &e)
+		  : ST_ERROR;
 }
 
 /* A name is taken for ever once a user or group had it. */
