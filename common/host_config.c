@@ -7,8 +7,6 @@
 
 #include "host_config.h"
 #include "safe_file.h"
-#include "secmem.h"
-#include "token.h"
 
 #define KEY(name, type, field, def, min, max) \
 	{ name, type, offsetof(struct iam_host_config, field), def, min, max, NULL }
@@ -112,27 +110,4 @@ void iam_host_http_config(const struct iam_host_config *cfg, struct iam_http_con
 	out->timeout_ms = (long)cfg->timeout_ms;
 	out->max_response = (size_t)cfg->max_response;
 	out->proxy = cfg->proxy;
-}
-
-int iam_credential_read(const char *path, uid_t owner, char **token, struct iam_err *err)
-{
-	struct iam_token parsed;
-	char *text = NULL;
-	size_t len = 0;
-	int r;
-
-	*token = NULL;
-	r = iam_file_read(path, owner, 1024, IAM_FILE_SECRET, &text, &len, err);
-	if (r < 0)
-		return r;
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-		text[--len] = '\0';
-	if (iam_token_parse(text, &parsed) < 0) {
-		iam_err_set(err, "%s does not hold a valid credential", path);
-		iam_free_secret(text);
-		return -EINVAL;
-	}
-	iam_wipe(&parsed, sizeof(parsed));
-	*token = text;
-	return 0;
 }

@@ -144,6 +144,12 @@ static int write_fully(int fd, const void *data, size_t len)
 int iam_file_write_atomic(const char *path, const void *data, size_t len,
 			  mode_t mode, struct iam_err *err)
 {
+	return iam_file_write_verified(path, data, len, mode, NULL, NULL, err);
+}
+
+int iam_file_write_verified(const char *path, const void *data, size_t len, mode_t mode,
+			    int (*verify)(int fd, void *ctx), void *ctx, struct iam_err *err)
+{
 	char tmp[PATH_MAX];
 	int fd, r;
 
@@ -163,6 +169,14 @@ int iam_file_write_atomic(const char *path, const void *data, size_t len,
 		r = write_fully(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
+	if (r == 0 && verify && (lseek(fd, 0, SEEK_SET) < 0 || (r = verify(fd, ctx)) < 0)) {
+		if (r == 0)
+			r = -errno;
+		close(fd);
+		unlink(tmp);
+		iam_err_set(err, "%s: the written file did not read back as written", path);
+		return r;
+	}
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)

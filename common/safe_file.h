@@ -29,4 +29,10 @@ int iam_file_read(const char *path, uid_t owner, size_t max, unsigned flags,
 int iam_file_write_atomic(const char *path, const void *data, size_t len,
 			  mode_t mode, struct iam_err *err);
 
+/* The same, and before the rename, verify(fd, ctx) reads the written
+ * temporary file back (fd is open read-write at offset 0); a negative
+ * result abandons the new file and keeps the old one. */
+int iam_file_write_verified(const char *path, const void *data, size_t len, mode_t mode,
+			    int (*verify)(int fd, void *ctx), void *ctx, struct iam_err *err);
+
 #endif

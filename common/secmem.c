@@ -1,33 +1,16 @@
 #include "config.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
 #include "secmem.h"
 
+/* explicit_bzero, not OpenSSL: this half is linked into the NSS module,
+ * which must not pull libcrypto into every process that looks up a user. */
 void iam_wipe(void *p, size_t n)
 {
 	if (p && n)
-		OPENSSL_cleanse(p, n);
-}
-
-int iam_ct_equal(const void *a, const void *b, size_t n)
-{
-	return CRYPTO_memcmp(a, b, n) == 0;
-}
-
-int iam_ct_streq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la != lb)
-		return 0;
-	return CRYPTO_memcmp(a, b, la) == 0;
+		explicit_bzero(p, n);
 }
 
 void iam_free_secret(char *s)
@@ -36,11 +19,4 @@ void iam_free_secret(char *s)
 		return;
 	iam_wipe(s, strlen(s));
 	free(s);
-}
-
-int iam_random_bytes(void *p, size_t n)
-{
-	if (n > INT_MAX)
-		return -EINVAL;
-	return RAND_bytes(p, (int)n) == 1 ? 0 : -EIO;
 }

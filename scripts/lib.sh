@@ -4,7 +4,7 @@
 # Build: compilers, autotools and the libraries configure looks for.
 IAM_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config
  libcurl4-openssl-dev libjson-c-dev libssl-dev liboath-dev libmicrohttpd-dev
- libsqlite3-dev libpam0g-dev libqrencode-dev libcmocka-dev"
+ libsqlite3-dev libpam0g-dev libqrencode-dev libcmocka-dev zlib1g-dev"
 # Running the demo and the tests: real programs the tests drive.
 IAM_RUN_PACKAGES="curl ca-certificates sqlite3 oathtool faketime tzdata jq
  valgrind clang cppcheck clang-tidy wrk"
