@@ -20,6 +20,7 @@ const struct iam_cfg_key iam_host_config_schema[] = {
 	KEY("connect_timeout", IAM_CFG_MSEC, connect_timeout_ms, "2000ms", 50, 60000),
 	KEY("timeout", IAM_CFG_MSEC, timeout_ms, "5000ms", 100, 120000),
 	KEY("max_response", IAM_CFG_SIZE, max_response, "1M", 4096, 1LL << 30),
+	KEY("max_snapshot", IAM_CFG_SIZE, max_snapshot, "256M", 65536, 1LL << 30),
 	KEY("proxy", IAM_CFG_STR, proxy, NULL, 0, 0),
 	KEY("snapshot_pubkey", IAM_CFG_STR, snapshot_pubkey, NULL, 0, 0),
 	KEY("cache_path", IAM_CFG_PATH, cache_path, IAM_LOCALSTATEDIR "/lib/iam/nss.cache", 0, 0),

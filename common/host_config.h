@@ -16,6 +16,7 @@ struct iam_host_config {
 	long long connect_timeout_ms;
 	long long timeout_ms;
 	long long max_response;
+	long long max_snapshot;
 	char *proxy;
 	char *snapshot_pubkey;
 	char *cache_path;

@@ -7,8 +7,8 @@ set -eu
 build=${1:-$iam_top/build}
 [ -f "$build/config.h" ] || die "configure $build first (it provides config.h)"
 cd "$iam_top"
-files=$(ls common/*.c policyd/*.c iamctl/*.c tests/api/*.c)
-incs="-I$build -Icommon -Ipolicyd -Iiamctl"
+files=$(ls common/*.c nss_iam/*.c iamd/*.c policyd/*.c iamctl/*.c tests/api/*.c tests/nss/*.c)
+incs="-I$build -Icommon -Inss_iam -Iiamd -Ipolicyd -Iiamctl"
 
 out=$(cppcheck --enable=warning,style,performance,portability --std=c11 --quiet \
 	--inline-suppr --suppress=missingIncludeSystem --suppress=variableScope \

@@ -837,6 +837,7 @@ static const char host_conf[] =
 	"connect_timeout = 1500ms\n"
 	"timeout = 10s\n"
 	"max_response = 4M\n"
+	"max_snapshot = 64M\n"
 	"proxy = http://proxy.example.com:3128\n"
 	"snapshot_pubkey = " SNAPSHOT_KEY "\n"
 	"cache_path = /var/cache/iam/nss.cache\n"
@@ -890,6 +891,7 @@ static void test_host_config_full(void **state)
 	assert_true(cfg.connect_timeout_ms == 1500);
 	assert_true(cfg.timeout_ms == 10000);
 	assert_true(cfg.max_response == 4 << 20);
+	assert_true(cfg.max_snapshot == 64 << 20);
 	assert_string_equal(cfg.proxy, "http://proxy.example.com:3128");
 	assert_string_equal(cfg.snapshot_pubkey, SNAPSHOT_KEY);
 	assert_string_equal(cfg.cache_path, "/var/cache/iam/nss.cache");
@@ -931,6 +933,7 @@ static void test_host_config_defaults(void **state)
 	assert_true(cfg.connect_timeout_ms == 2000);
 	assert_true(cfg.timeout_ms == 5000);
 	assert_true(cfg.max_response == 1 << 20);
+	assert_true(cfg.max_snapshot == 256 << 20);
 	assert_true(cfg.id_min == 200000);
 	assert_true(cfg.id_max == 499999);
 	assert_int_equal(cfg.debug, 0);
