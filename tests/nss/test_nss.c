@@ -446,10 +446,12 @@ static void *lookups(void *arg)
 	(void)arg;
 	while (!stop_threads) {
 		if (m.getpwnam("alice", &pw, buf, sizeof(buf), &err) != NSS_STATUS_SUCCESS ||
-		    pw.pw_uid != 200001 || (strcmp(pw.pw_gecos, "v1") && strcmp(pw.pw_gecos, "v2")))
+		    pw.pw_uid != 200001 ||
+		    (strcmp(pw.pw_gecos, "v1") != 0 && strcmp(pw.pw_gecos, "v2") != 0))
 			bad++;
 		if (m.getgrgid(300001, &gr, buf, sizeof(buf), &err) != NSS_STATUS_SUCCESS ||
-		    strcmp(gr.gr_name, "developers") || !gr.gr_mem[0] || strcmp(gr.gr_mem[0], "alice"))
+		    strcmp(gr.gr_name, "developers") != 0 || !gr.gr_mem[0] ||
+		    strcmp(gr.gr_mem[0], "alice") != 0)
 			bad++;
 	}
 	return (void *)bad;
