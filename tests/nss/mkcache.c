@@ -25,6 +25,15 @@ static long find_group(struct iam_cache_builder *b, char (*names)[64], long n, c
 	return -1;
 }
 
+/* A whole decimal id, or 0 (which the builder refuses) when it is not. */
+static uint32_t id_of(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	return *s && !*end && v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
 static int64_t when(const char *s)
 {
 	long long v = strtoll(s, NULL, 10);
@@ -49,11 +58,11 @@ int main(int argc, char **argv)
 		a[0] = c[0] = d[0] = '\0';
 		if (sscanf(line, "user %63s %63s %63s", a, c, d) >= 2) {
 			snprintf(home, sizeof(home), "/home/%s", a);
-			n = iam_cache_add_user(b, a, (uint32_t)atol(c), (uint32_t)atol(c), "", home,
+			n = iam_cache_add_user(b, a, id_of(c), id_of(c), "", home,
 					       "/bin/sh", strcmp(d, "disabled") == 0 ?
 					       IAM_CACHE_USER_DISABLED : 0) < 0;
 		} else if (sscanf(line, "group %63s %63s", a, c) == 2 && ngroups < 4096) {
-			n = iam_cache_add_group(b, a, (uint32_t)atol(c)) < 0;
+			n = iam_cache_add_group(b, a, id_of(c)) < 0;
 			snprintf(groups[ngroups++], 64, "%s", a);
 		} else if (sscanf(line, "member %63s %63s %63s", a, c, d) >= 2) {
 			n = iam_cache_add_member(b, find_group(b, groups, ngroups, a),
