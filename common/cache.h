@@ -23,10 +23,14 @@
  * it exists only while the reader's clock is before it, so a JIT group
  * membership ends on time even if iamd is dead.
  *
- * The checksum is CRC-32 (zlib) of the whole file with the checksum field
- * zero. Readers check it once per mapped file, and check every offset and
- * index on every access, so a hostile file can make a lookup fail but never
- * read out of bounds.
+ * Checksums (CRC-32, zlib): one over the header, one over the CHUNKS
+ * section, and in CHUNKS one per 64 KiB chunk of the data between the
+ * header and CHUNKS (which comes last). A reader checks the header and the
+ * chunk table when it maps the file, and each data chunk the first time it
+ * reads from it, so a process pays only for what it looks at (a lookup in
+ * a million-user cache touches a handful of chunks) and a corrupt chunk is
+ * never used. Every offset and index is also checked on every access, so a
+ * hostile file can make a lookup fail but never read out of bounds.
  */
 #ifndef IAM_CACHE_H
 #define IAM_CACHE_H
@@ -51,15 +55,20 @@ enum iam_cache_section {
 	IAM_SEC_IDX_UID,
 	IAM_SEC_IDX_GROUP_NAME,
 	IAM_SEC_IDX_GID,
+	IAM_SEC_CHUNKS,      /* uint32_t CRC per data chunk; always last */
 	IAM_SEC_COUNT
 };
+
+#define IAM_CACHE_CHUNK 65536u
 
 struct iam_cache_header {
 	char magic[8];
 	uint32_t endian;
 	uint32_t version;
 	uint32_t header_size;
-	uint32_t checksum;
+	uint32_t header_checksum;  /* of the header, this field counted as 0 */
+	uint32_t chunk_size;
+	uint32_t chunks_checksum;  /* of the CHUNKS section */
 	uint64_t serial;
 	int64_t created_at;
 	uint64_t file_size;
@@ -95,7 +104,8 @@ struct iam_cache_member {
 
 /* --- Reading -------------------------------------------------------- */
 
-/* A validated view of a cache image in memory (usually an mmap). */
+/* A validated view of a cache image in memory (usually an mmap), with the
+ * process's record of which chunks it has checked. */
 struct iam_cache {
 	const unsigned char *base;
 	size_t size;
@@ -110,16 +120,30 @@ struct iam_cache {
 	size_t nuser_groups;
 	const uint32_t *idx[4];   /* user name, uid, group name, gid */
 	uint32_t idx_mask[4];     /* slots - 1 */
+	uint64_t data_start, data_end;
+	const uint32_t *chunk_crc;
+	size_t nchunks;
+	unsigned char *checked;   /* a bit per chunk, set once its CRC matched */
+	int *corrupt;             /* set when a chunk did not match */
 };
 
-/* Checks the header, the section table and the checksum. 0, or -EINVAL
+/* Checks the header, the section table and the chunk table. 0, or -EINVAL
  * (-EPROTO for a foreign byte order, -ENOTSUP for another version) with a
- * reason in err. Never reads outside [data, data + size). */
+ * reason in err, -ENOMEM. Never reads outside [data, data + size). The
+ * accessors below may be called from many threads at once. */
 int iam_cache_open(struct iam_cache *c, const void *data, size_t size, struct iam_err *err);
+void iam_cache_close(struct iam_cache *c);
+/* Checks every chunk now (writers reading back, cache-check). */
+int iam_cache_verify_all(const struct iam_cache *c, struct iam_err *err);
+/* Whether a chunk has failed its check in this process. */
+int iam_cache_corrupt(const struct iam_cache *c);
 
 /* A string of the strings section, or NULL if off does not start a string
- * that ends inside the section. */
+ * that ends inside the section or its bytes fail their check. */
 const char *iam_cache_str(const struct iam_cache *c, uint32_t off);
+/* Record i, checked, or NULL. */
+const struct iam_cache_user *iam_cache_user(const struct iam_cache *c, size_t i);
+const struct iam_cache_group *iam_cache_group(const struct iam_cache *c, size_t i);
 /* Record index of a user or group, or -1. */
 long iam_cache_find_user(const struct iam_cache *c, const char *name);
 long iam_cache_find_uid(const struct iam_cache *c, uint32_t uid);
@@ -139,9 +163,10 @@ static inline int iam_cache_member_active(const struct iam_cache_member *m, time
 	return m->until == 0 || (int64_t)now < m->until;
 }
 
-/* CRC-32 of an image with its checksum field counted as zero: for tools and
- * tests that patch an image and must seal it again. */
-uint32_t iam_cache_checksum(const unsigned char *data, size_t size);
+/* Recomputes every checksum of an image: for the writer, and for tools and
+ * tests that patch an image and must seal it again. 0, or -EINVAL when the
+ * header does not describe the image. */
+int iam_cache_seal(unsigned char *image, size_t size);
 
 uint32_t iam_cache_hash_name(const char *name);
 uint32_t iam_cache_hash_id(uint32_t id);

@@ -515,11 +515,16 @@ static void plan_layout(const struct iam_cache_builder *b, struct plan *p)
 	p->size[IAM_SEC_IDX_UID] = table_slots(b->users.n) * sizeof(uint32_t);
 	p->size[IAM_SEC_IDX_GROUP_NAME] = table_slots(b->groups.n) * sizeof(uint32_t);
 	p->size[IAM_SEC_IDX_GID] = table_slots(b->groups.n) * sizeof(uint32_t);
-	for (i = 0; i < IAM_SEC_COUNT; i++) {
+	for (i = 0; i < IAM_SEC_CHUNKS; i++) {
 		p->offset[i] = at;
 		at = align8(at + p->size[i]);
 	}
-	p->total = (size_t)at;
+	/* the chunk table comes last and covers everything before it but
+	 * the header */
+	p->offset[IAM_SEC_CHUNKS] = at;
+	p->size[IAM_SEC_CHUNKS] = (at - p->offset[0] + IAM_CACHE_CHUNK - 1) / IAM_CACHE_CHUNK *
+				  sizeof(uint32_t);
+	p->total = (size_t)(at + p->size[IAM_SEC_CHUNKS]);
 }
 
 #define AT(image, p, sec, type) ((type *)(void *)((image) + (p)->offset[sec]))
@@ -601,6 +606,7 @@ static void fill_header(const struct iam_cache_builder *b, const struct plan *p,
 	h->endian = IAM_CACHE_ENDIAN;
 	h->version = IAM_CACHE_VERSION;
 	h->header_size = sizeof(*h);
+	h->chunk_size = IAM_CACHE_CHUNK;
 	h->serial = serial;
 	h->created_at = created_at;
 	h->file_size = p->total;
@@ -611,7 +617,6 @@ static void fill_header(const struct iam_cache_builder *b, const struct plan *p,
 		h->sections[i].size = p->size[i];
 	}
 	memcpy(image + p->offset[IAM_SEC_STRINGS], p->strings.bytes.items, p->strings.bytes.n);
-	h->checksum = 0;
 }
 
 int iam_cache_build(struct iam_cache_builder *b, uint64_t serial, int64_t created_at,
@@ -641,8 +646,7 @@ int iam_cache_build(struct iam_cache_builder *b, uint64_t serial, int64_t create
 		fill_header(b, &p, *image, serial, created_at);
 		fill_users(b, &p, *image);
 		fill_groups(b, &p, *image);
-		((struct iam_cache_header *)(void *)*image)->checksum =
-			iam_cache_checksum(*image, p.total);
+		iam_cache_seal(*image, p.total);
 		*size = p.total;
 	} else {
 		iam_err_set(err, r == -E2BIG ? "the cache would exceed 4 GiB" : "out of memory "
@@ -672,6 +676,10 @@ static int read_back(int fd, void *ctx)
 	if (map == MAP_FAILED)
 		return -errno;
 	ok = memcmp(map, e->image, e->size) == 0 && iam_cache_open(&c, map, e->size, NULL) == 0;
+	if (ok) {
+		ok = iam_cache_verify_all(&c, NULL) == 0;
+		iam_cache_close(&c);
+	}
 	munmap(map, e->size);
 	return ok ? 0 : -EIO;
 }
@@ -712,10 +720,11 @@ int iam_cache_file_serial(const char *path, uint64_t *serial, struct iam_err *er
 		return -EIO;
 	}
 	r = iam_cache_open(&c, map, (size_t)st.st_size, err);
-	if (r == 0)
+	if (r == 0 && (r = iam_cache_verify_all(&c, err)) == 0)
 		*serial = c.h->serial;
-	else
+	if (r < 0)
 		iam_err_prefix(err, "%s", path);
+	iam_cache_close(&c);
 	munmap(map, (size_t)st.st_size);
 	return r;
 }

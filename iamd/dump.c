@@ -48,13 +48,16 @@ static int map_cache(const char *path, struct mapped *m, struct iam_err *err)
 		}
 	}
 	close(fd);
-	if (r == 0 && (r = iam_cache_open(&m->c, m->map, m->size, err)) < 0)
+	/* every chunk checked up front: the printing below reads it all */
+	if (r == 0 && ((r = iam_cache_open(&m->c, m->map, m->size, err)) < 0 ||
+		       (r = iam_cache_verify_all(&m->c, err)) < 0))
 		iam_err_prefix(err, "not a valid cache");
 	return r;
 }
 
 static void unmap_cache(struct mapped *m)
 {
+	iam_cache_close(&m->c);
 	if (m->map)
 		munmap(m->map, m->size);
 }

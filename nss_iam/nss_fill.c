@@ -13,28 +13,25 @@ static int id_ok(const struct nss_view *v, uint32_t id)
 
 int nss_user_ok(const struct nss_view *v, long i)
 {
-	const struct iam_cache_user *u;
-	const char *name;
+	const struct iam_cache_user *u = i >= 0 ? iam_cache_user(v->cache, (size_t)i) : NULL;
 
-	if (i < 0 || (unsigned long)i >= v->cache->h->nusers)
-		return 0;
-	u = &v->cache->users[i];
-	name = iam_cache_str(v->cache, u->name);
-	return name && iam_cache_str(v->cache, u->gecos) && iam_cache_str(v->cache, u->home) &&
-	       iam_cache_str(v->cache, u->shell) && id_ok(v, u->uid) && id_ok(v, u->gid) &&
-	       !nss_local_user(name);
+	return u && iam_cache_str(v->cache, u->name) && iam_cache_str(v->cache, u->gecos) &&
+	       iam_cache_str(v->cache, u->home) && iam_cache_str(v->cache, u->shell) &&
+	       id_ok(v, u->uid) && id_ok(v, u->gid) && !nss_shadowed_user(v, (size_t)i);
 }
 
 int nss_group_ok(const struct nss_view *v, long i)
 {
-	const struct iam_cache_group *g;
-	const char *name;
+	const struct iam_cache_group *g = i >= 0 ? iam_cache_group(v->cache, (size_t)i) : NULL;
 
-	if (i < 0 || (unsigned long)i >= v->cache->h->ngroups)
-		return 0;
-	g = &v->cache->groups[i];
-	name = iam_cache_str(v->cache, g->name);
-	return name && id_ok(v, g->gid) && !nss_local_group(name);
+	return g && iam_cache_str(v->cache, g->name) && id_ok(v, g->gid) &&
+	       !nss_shadowed_group(v, (size_t)i);
+}
+
+/* The name of user i, once nss_user_ok() said yes. */
+static const char *user_name(const struct nss_view *v, size_t i)
+{
+	return iam_cache_str(v->cache, iam_cache_user(v->cache, i)->name);
 }
 
 /* Appends s to the buffer at *used; NULL when it does not fit. */
@@ -53,7 +50,7 @@ static char *put(char *buf, size_t len, size_t *used, const char *s)
 
 int nss_fill_passwd(const struct nss_view *v, long i, struct passwd *pw, char *buf, size_t len)
 {
-	const struct iam_cache_user *u = &v->cache->users[i];
+	const struct iam_cache_user *u = iam_cache_user(v->cache, (size_t)i);
 	const char *shell = (u->flags & IAM_CACHE_USER_DISABLED) ? IAM_NSS_NOLOGIN
 								 : iam_cache_str(v->cache, u->shell);
 	size_t used = 0;
@@ -80,7 +77,7 @@ static size_t count_members(const struct nss_view *v, const struct iam_cache_mem
 	for (i = 0; i < n; i++) {
 		if (!iam_cache_member_active(&m[i], now) || !nss_user_ok(v, (long)m[i].index))
 			continue;
-		*bytes += strlen(iam_cache_str(v->cache, v->cache->users[m[i].index].name)) + 1;
+		*bytes += strlen(user_name(v, m[i].index)) + 1;
 		count++;
 	}
 	return count;
@@ -89,7 +86,7 @@ static size_t count_members(const struct nss_view *v, const struct iam_cache_mem
 int nss_fill_group(const struct nss_view *v, long i, time_t now, struct group *gr, char *buf,
 		   size_t len)
 {
-	const struct iam_cache_group *g = &v->cache->groups[i];
+	const struct iam_cache_group *g = iam_cache_group(v->cache, (size_t)i);
 	const char *name = iam_cache_str(v->cache, g->name);
 	const struct iam_cache_member *m;
 	size_t n, count, bytes, used, k, j = 0, align;
@@ -109,8 +106,7 @@ int nss_fill_group(const struct nss_view *v, long i, time_t now, struct group *g
 	for (k = 0; k < n && j < count; k++) {
 		if (!iam_cache_member_active(&m[k], now) || !nss_user_ok(v, (long)m[k].index))
 			continue;
-		mem[j++] = put(buf, len, &used,
-			       iam_cache_str(v->cache, v->cache->users[m[k].index].name));
+		mem[j++] = put(buf, len, &used, user_name(v, m[k].index));
 	}
 	mem[j] = NULL;
 	gr->gr_mem = mem;

@@ -16,7 +16,8 @@
 #define IAM_NSS_NOLOGIN "/usr/sbin/nologin"
 
 /* Whether record i may be answered at all: ids inside the configured range
- * (never 0), a name that is not local, readable strings. */
+ * (never 0), a name that is not local, records and strings that pass their
+ * checks. The fill functions below may only be called for such records. */
 int nss_user_ok(const struct nss_view *v, long i);
 int nss_group_ok(const struct nss_view *v, long i);
 

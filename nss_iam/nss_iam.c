@@ -55,6 +55,16 @@ static int acquire(struct nss_view *v)
 	return r == -ENOENT ? -EUNATCH : r;
 }
 
+/* Ends a lookup: a miss caused by a chunk that failed its check is not
+ * "no such entry" but "no usable cache". */
+static int release(const struct nss_view *v, int r)
+{
+	if (r == -ENOENT && iam_cache_corrupt(v->cache))
+		r = -EUNATCH;
+	nss_release();
+	return r;
+}
+
 static int user_at(const struct nss_view *v, long i, struct passwd *pw, char *buf, size_t len)
 {
 	return nss_user_ok(v, i) ? nss_fill_passwd(v, i, pw, buf, len) : -ENOENT;
@@ -74,8 +84,7 @@ EXPORT enum nss_status _nss_iam_getpwnam_r(const char *name, struct passwd *pw, 
 	if (name && iam_name_valid(name)) {
 		r = acquire(&v);
 		if (r == 0) {
-			r = user_at(&v, iam_cache_find_user(v.cache, name), pw, buf, len);
-			nss_release();
+			r = release(&v, user_at(&v, iam_cache_find_user(v.cache, name), pw, buf, len));
 		}
 	}
 	return translate(r, errnop, saved);
@@ -89,8 +98,7 @@ EXPORT enum nss_status _nss_iam_getpwuid_r(uid_t uid, struct passwd *pw, char *b
 
 	r = acquire(&v);
 	if (r == 0) {
-		r = user_at(&v, iam_cache_find_uid(v.cache, (uint32_t)uid), pw, buf, len);
-		nss_release();
+		r = release(&v, user_at(&v, iam_cache_find_uid(v.cache, (uint32_t)uid), pw, buf, len));
 	}
 	return translate(r, errnop, saved);
 }
@@ -104,8 +112,7 @@ EXPORT enum nss_status _nss_iam_getgrnam_r(const char *name, struct group *gr, c
 	if (name && iam_name_valid(name)) {
 		r = acquire(&v);
 		if (r == 0) {
-			r = group_at(&v, iam_cache_find_group(v.cache, name), gr, buf, len);
-			nss_release();
+			r = release(&v, group_at(&v, iam_cache_find_group(v.cache, name), gr, buf, len));
 		}
 	}
 	return translate(r, errnop, saved);
@@ -119,8 +126,7 @@ EXPORT enum nss_status _nss_iam_getgrgid_r(gid_t gid, struct group *gr, char *bu
 
 	r = acquire(&v);
 	if (r == 0) {
-		r = group_at(&v, iam_cache_find_gid(v.cache, (uint32_t)gid), gr, buf, len);
-		nss_release();
+		r = release(&v, group_at(&v, iam_cache_find_gid(v.cache, (uint32_t)gid), gr, buf, len));
 	}
 	return translate(r, errnop, saved);
 }
@@ -195,8 +201,13 @@ static size_t seek(const struct nss_view *v, const struct walk *w, int users)
 		return w->next;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		uint32_t id = users ? v->cache->users[mid].uid : v->cache->groups[mid].gid;
+		const struct iam_cache_user *u = users ? iam_cache_user(v->cache, mid) : NULL;
+		const struct iam_cache_group *g = users ? NULL : iam_cache_group(v->cache, mid);
+		uint32_t id;
 
+		if (!u && !g)
+			return hi; /* a record failed its check: end the walk */
+		id = u ? u->uid : g->gid;
 		if (id <= w->last_id)
 			lo = mid + 1;
 		else
@@ -218,15 +229,14 @@ static int walk_users(struct walk *w, struct passwd *pw, char *buf, size_t len)
 			continue;
 		r = nss_fill_passwd(&v, (long)i, pw, buf, len);
 		if (r == 0) {
-			w->last_id = v.cache->users[i].uid;
+			w->last_id = iam_cache_user(v.cache, i)->uid;
 			w->next = i + 1;
 			w->mapping = v.cache->base;
 			w->started = 1;
 		}
 		break;
 	}
-	nss_release();
-	return r;
+	return release(&v, r);
 }
 
 static int walk_groups(struct walk *w, struct group *gr, char *buf, size_t len)
@@ -242,15 +252,14 @@ static int walk_groups(struct walk *w, struct group *gr, char *buf, size_t len)
 			continue;
 		r = nss_fill_group(&v, (long)i, time(NULL), gr, buf, len);
 		if (r == 0) {
-			w->last_id = v.cache->groups[i].gid;
+			w->last_id = iam_cache_group(v.cache, i)->gid;
 			w->next = i + 1;
 			w->mapping = v.cache->base;
 			w->started = 1;
 		}
 		break;
 	}
-	nss_release();
-	return r;
+	return release(&v, r);
 }
 
 EXPORT enum nss_status _nss_iam_setpwent(int stayopen)
@@ -337,14 +346,16 @@ static int user_groups(const struct nss_view *v, long u, gid_t skip, long *start
 	size_t n, k;
 	int r = 0;
 
-	m = iam_cache_user_groups(v->cache, &v->cache->users[u], &n);
+	m = iam_cache_user_groups(v->cache, iam_cache_user(v->cache, (size_t)u), &n);
 	for (k = 0; r == 0 && k < n; k++) {
 		long g = (long)m[k].index;
+		gid_t gid;
 
-		if (!iam_cache_member_active(&m[k], now) || !nss_group_ok(v, g) ||
-		    v->cache->groups[g].gid == skip)
+		if (!iam_cache_member_active(&m[k], now) || !nss_group_ok(v, g))
 			continue;
-		r = add_gid(v->cache->groups[g].gid, start, size, groupsp, limit);
+		gid = iam_cache_group(v->cache, (size_t)g)->gid;
+		if (gid != skip)
+			r = add_gid(gid, start, size, groupsp, limit);
 	}
 	return r;
 }
@@ -361,9 +372,9 @@ EXPORT enum nss_status _nss_iam_initgroups_dyn(const char *user, gid_t group, lo
 		r = acquire(&v);
 		if (r == 0) {
 			u = iam_cache_find_user(v.cache, user);
-			r = nss_user_ok(&v, u) ? user_groups(&v, u, group, start, size, groupsp, limit)
-					       : -ENOENT;
-			nss_release();
+			r = release(&v, nss_user_ok(&v, u) ? user_groups(&v, u, group, start, size,
+									 groupsp, limit)
+							    : -ENOENT);
 		}
 	}
 	return translate(r, errnop, saved);

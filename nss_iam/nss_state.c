@@ -12,9 +12,7 @@
 
 #include "host_config.h"
 #include "nss_state.h"
-#include "safe_file.h"
 
-#define LOCAL_FILES_MAX (16 << 20)
 #ifndef IAM_NSS_PASSWD
 #define IAM_NSS_PASSWD "/etc/passwd"
 #endif
@@ -50,6 +48,9 @@ static struct {
 	long long id_min, id_max;
 	char *cache_path;
 	struct names local_users, local_groups;
+	int local_ok;
+	uint32_t *shadow_users, *shadow_groups;
+	size_t nshadow_users, nshadow_groups;
 	void *map;
 	size_t map_size;
 	struct iam_cache cache;
@@ -103,23 +104,60 @@ static void names_free(struct names *n)
 	memset(n, 0, sizeof(*n));
 }
 
-/* The first field of each line of a passwd- or group-format file. A file
- * that cannot be read leaves no names: the directory's own checks (names,
- * id range) still apply. */
-static void names_load(const char *path, struct names *out)
+/* The whole file, whatever its size or mode: these are the system's own
+ * account files, not configuration, and they must be read as they are. */
+static char *read_local_file(const char *path, size_t *len)
+{
+	struct stat sb;
+	char *text = NULL;
+	size_t got = 0, size;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0) {
+		size = (size_t)sb.st_size;
+		text = malloc(size + 1);
+		while (text && got < size) {
+			n = read(fd, text + got, size - got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {      /* a read error: names may be missing */
+				free(text);
+				text = NULL;
+			}
+			if (n <= 0)
+				break;       /* n == 0: the file shrank; what we have is it */
+			got += (size_t)n;
+		}
+	}
+	close(fd);
+	if (text) {
+		text[got] = '\0';
+		*len = got;
+	}
+	return text;
+}
+
+/* The first field of each line of a passwd- or group-format file. -1 when
+ * the file cannot be read: the caller then answers nothing rather than
+ * drop the local-name rule. */
+static int names_load(const char *path, struct names *out)
 {
 	size_t len = 0, n = 0, i;
-	char *text = NULL, *line, *next;
+	char *text, *line, *next;
 
 	names_free(out);
-	if (iam_file_read(path, 0, LOCAL_FILES_MAX, 0, &text, &len, NULL) < 0)
-		return;
+	text = read_local_file(path, &len);
+	if (!text)
+		return -1;
 	for (i = 0; i < len; i++)
 		n += text[i] == '\n';
 	out->v = malloc((n + 1) * sizeof(char *));
 	if (!out->v) {
 		free(text);
-		return;
+		return -1;
 	}
 	out->blob = text;
 	for (line = text; line && *line; line = next) {
@@ -135,11 +173,7 @@ static void names_load(const char *path, struct names *out)
 		}
 	}
 	qsort(out->v, out->n, sizeof(char *), cmp_name);
-}
-
-static int names_has(const struct names *n, const char *name)
-{
-	return n->n && bsearch(&name, n->v, n->n, sizeof(char *), cmp_name) != NULL;
+	return 0;
 }
 
 /* A missing file means the documented defaults. A broken one means no
@@ -162,12 +196,12 @@ static void load_config(void)
 
 static void unmap_cache(void)
 {
+	iam_cache_close(&st.cache);
 	if (st.map)
 		munmap(st.map, st.map_size);
 	st.map = NULL;
 	st.map_size = 0;
 	st.cache_ok = 0;
-	memset(&st.cache, 0, sizeof(st.cache));
 }
 
 /* Maps the file and closes it; the mapping outlives the descriptor. The
@@ -200,10 +234,54 @@ static void map_cache(void)
 	close(fd);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The cache records that local names shadow, sorted; NULL (none) when the
+ * cache is not usable. */
+static uint32_t *find_shadows(const struct names *local, long (*find)(const struct iam_cache *,
+								  const char *),
+			      size_t *n)
+{
+	uint32_t *out = malloc((local->n ? local->n : 1) * sizeof(uint32_t));
+	size_t i;
+
+	*n = 0;
+	if (!out)
+		return NULL;
+	for (i = 0; i < local->n; i++) {
+		long idx = find(&st.cache, local->v[i]);
+
+		if (idx >= 0)
+			out[(*n)++] = (uint32_t)idx;
+	}
+	qsort(out, *n, sizeof(uint32_t), cmp_u32);
+	return out;
+}
+
+static void compute_shadows(void)
+{
+	free(st.shadow_users);
+	free(st.shadow_groups);
+	st.shadow_users = st.shadow_groups = NULL;
+	st.nshadow_users = st.nshadow_groups = 0;
+	if (!st.cache_ok || !st.local_ok)
+		return;
+	st.shadow_users = find_shadows(&st.local_users, iam_cache_find_user, &st.nshadow_users);
+	st.shadow_groups = find_shadows(&st.local_groups, iam_cache_find_group, &st.nshadow_groups);
+	if (!st.shadow_users || !st.shadow_groups)
+		st.local_ok = 0; /* out of memory: answer nothing rather than guess */
+}
+
 /* Called with the write lock: reload what changed. */
 static void refresh(time_t now)
 {
 	struct file_id id;
+	int changed = 0;
 
 	if (!st.loaded || now != st.files_checked) {
 		file_id_of(IAM_NSS_CONFIG, &id);
@@ -215,23 +293,31 @@ static void refresh(time_t now)
 		file_id_of(IAM_NSS_PASSWD, &id);
 		if (!st.loaded || !same_file(&id, &st.passwd_id)) {
 			st.passwd_id = id;
-			names_load(IAM_NSS_PASSWD, &st.local_users);
+			changed = 1;
 		}
 		file_id_of(IAM_NSS_GROUP, &id);
 		if (!st.loaded || !same_file(&id, &st.group_id)) {
 			st.group_id = id;
-			names_load(IAM_NSS_GROUP, &st.local_groups);
+			changed = 1;
 		}
+		if (changed)
+			st.local_ok = names_load(IAM_NSS_PASSWD, &st.local_users) == 0 &&
+				      names_load(IAM_NSS_GROUP, &st.local_groups) == 0;
 		st.files_checked = now;
 		st.loaded = 1;
 	}
 	if (st.cache_path) {
 		file_id_of(st.cache_path, &id);
-		if (!same_file(&id, &st.cache_id))
+		if (!same_file(&id, &st.cache_id)) {
 			map_cache();
-	} else {
+			changed = 1;
+		}
+	} else if (st.map) {
 		unmap_cache();
+		changed = 1;
 	}
+	if (changed)
+		compute_shadows();
 }
 
 /* Whether the state is current: loaded, files looked at this second, and
@@ -257,13 +343,17 @@ int nss_acquire(struct nss_view *v)
 	for (tries = 0; tries < 2; tries++) {
 		pthread_rwlock_rdlock(&st.lock);
 		if (fresh(now) || tries == 1) {
-			if (!st.cache_ok) {
+			if (!st.cache_ok || !st.local_ok) {
 				pthread_rwlock_unlock(&st.lock);
 				return -ENOENT;
 			}
 			v->cache = &st.cache;
 			v->id_min = st.id_min;
 			v->id_max = st.id_max;
+			v->shadow_users = st.shadow_users;
+			v->nshadow_users = st.nshadow_users;
+			v->shadow_groups = st.shadow_groups;
+			v->nshadow_groups = st.nshadow_groups;
 			return 0;
 		}
 		pthread_rwlock_unlock(&st.lock);
@@ -279,12 +369,19 @@ void nss_release(void)
 	pthread_rwlock_unlock(&st.lock);
 }
 
-int nss_local_user(const char *name)
+static int in_set(const uint32_t *set, size_t n, size_t i)
 {
-	return names_has(&st.local_users, name);
+	uint32_t key = (uint32_t)i;
+
+	return n && bsearch(&key, set, n, sizeof(uint32_t), cmp_u32) != NULL;
 }
 
-int nss_local_group(const char *name)
+int nss_shadowed_user(const struct nss_view *v, size_t i)
 {
-	return names_has(&st.local_groups, name);
+	return in_set(v->shadow_users, v->nshadow_users, i);
+}
+
+int nss_shadowed_group(const struct nss_view *v, size_t i)
+{
+	return in_set(v->shadow_groups, v->nshadow_groups, i);
 }

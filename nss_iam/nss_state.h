@@ -18,17 +18,24 @@
 struct nss_view {
 	const struct iam_cache *cache;
 	long long id_min, id_max;
+	/* cache records whose names the local files have, sorted */
+	const uint32_t *shadow_users, *shadow_groups;
+	size_t nshadow_users, nshadow_groups;
 };
 
 /* 0 with the read lock held and *v filled; -ENOENT when there is no usable
- * cache (missing, unreadable, corrupt); -ENOMEM. Pair with nss_release()
- * only after a 0. */
+ * cache (missing, unreadable, corrupt) or the local files cannot be read
+ * (without them the local-name rule could not hold: nothing is answered).
+ * Pair with nss_release() only after a 0. */
 int nss_acquire(struct nss_view *v);
 void nss_release(void);
 
-/* Whether a name exists in /etc/passwd (users) or /etc/group (groups):
- * such a name is never answered from the directory. Call while acquired. */
-int nss_local_user(const char *name);
-int nss_local_group(const char *name);
+/* Whether cache record i has a name that /etc/passwd (users) or
+ * /etc/group (groups) has: such a record is never answered. Found by
+ * looking each local name up in the cache when either file changes, so a
+ * lookup costs a binary search over the few local names, not string
+ * comparisons. */
+int nss_shadowed_user(const struct nss_view *v, size_t i);
+int nss_shadowed_group(const struct nss_view *v, size_t i);
 
 #endif

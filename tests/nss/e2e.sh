@@ -47,6 +47,10 @@ sed -E 's/^(passwd|group):.*/\1: files iam/' /etc/nsswitch.conf >"$T/etc/nsswitc
 cp "$T/iam.conf" "$T/etc/iam/iam.conf"
 printf 'include /etc/ld.so.conf.d/*.conf\n%s/lib\n' "$T" >"$T/ld.so.conf"
 ldconfig -X -C "$T/etc/ld.so.cache" -f "$T/ld.so.conf"
+# A sanitizer build of the module needs the ASan runtime loaded first in
+# every program of the namespace (getent, id...).
+[ -n "${IAM_ASAN_RUNTIME:-}" ] && echo "$IAM_ASAN_RUNTIME" >"$T/etc/ld.so.preload"
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 in_ns() {
 	unshare -m --propagation private sh -c '
 		mount -t overlay overlay -o lowerdir="$0"/etc:/etc /etc || exit 98
@@ -56,7 +60,7 @@ in_ns() {
 at() {
 	offset=$1
 	shift
-	in_ns env LD_PRELOAD="$IAM_FAKETIME_LIB" FAKETIME="$offset" "$@"
+	in_ns env LD_PRELOAD="${IAM_ASAN_RUNTIME:+$IAM_ASAN_RUNTIME }$IAM_FAKETIME_LIB" FAKETIME="$offset" "$@"
 }
 # within SECONDS DESCRIPTION EXPECTED COMMAND...: polls until it matches
 within() {

@@ -16,6 +16,10 @@ grep -q '^passwd: files iam' "$T/etc/nsswitch.conf" || printf 'passwd: files iam
 printf 'cache_path = %s/nss.cache\nid_min = 200000\nid_max = 499999\n' "$T" >"$T/etc/iam/iam.conf"
 printf 'include /etc/ld.so.conf.d/*.conf\n%s/lib\n' "$T" >"$T/ld.so.conf"
 ldconfig -X -C "$T/etc/ld.so.cache" -f "$T/ld.so.conf"
+# A sanitizer build of the module needs the ASan runtime loaded first in
+# every program of the namespace (getent, id...).
+[ -n "${IAM_ASAN_RUNTIME:-}" ] && echo "$IAM_ASAN_RUNTIME" >"$T/etc/ld.so.preload"
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 chmod 0644 "$T/etc/iam/iam.conf" "$T/etc/nsswitch.conf"
 "$mkcache" "$T/nss.cache" <"$spec" || exit 99
 

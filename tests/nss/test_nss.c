@@ -234,6 +234,50 @@ static void test_boundaries(void **state)
 	assert_null(gr.gr_mem[2]);
 }
 
+/* The module looks at the local files at most once a second. */
+static void next_second(void)
+{
+	time_t t = time(NULL);
+
+	while (time(NULL) == t)
+		usleep(20000);
+}
+
+/* Without its local files the module cannot keep the local-name rule, so
+ * it answers nothing; and it reads them as they are (any size, any mode),
+ * unlike configuration files. */
+static void test_local_files_fail_closed(void **state)
+{
+	struct passwd pw;
+	char buf[1024];
+	FILE *f;
+	long i;
+	int err = 0;
+
+	(void)state;
+	assert_int_equal(rename(ENV "/passwd", ENV "/passwd.away"), 0);
+	next_second();
+	assert_int_equal(m.getpwnam("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	assert_int_equal(err, ENOENT);
+	/* 20 MiB of local users, group-writable by a non-root group: still
+	 * read, and localdup at its very end still shadows the directory's */
+	f = fopen(ENV "/passwd", "w");
+	for (i = 0; i < 300000; i++)
+		fprintf(f, "local%06ld:x:%ld:%ld:padding padding padding:/home/l:/bin/sh\n", i,
+			i + 2000, i + 2000);
+	fprintf(f, "localdup:x:1000:1000::/home/l:/bin/sh\n");
+	fclose(f);
+	assert_int_equal(chown(ENV "/passwd", 0, 100), 0);
+	assert_int_equal(chmod(ENV "/passwd", 0664), 0);
+	next_second();
+	assert_int_equal(m.getpwnam("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_int_equal(m.getpwnam("localdup", &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+	assert_int_equal(m.getpwuid(200050, &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+	assert_int_equal(rename(ENV "/passwd.away", ENV "/passwd"), 0);
+	next_second();
+	assert_int_equal(m.getpwnam("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+}
+
 /* A cache patched to give alice uid 0 (and sealed again) gives nothing. */
 static void test_uid_zero_refused(void **state)
 {
@@ -256,7 +300,8 @@ static void test_uid_zero_refused(void **state)
 	assert_int_equal(iam_cache_open(&c, img, (size_t)st.st_size, NULL), 0);
 	i = iam_cache_find_user(&c, "alice");
 	((struct iam_cache_user *)(uintptr_t)&c.users[i])->uid = 0;
-	((struct iam_cache_header *)(void *)img)->checksum = iam_cache_checksum(img, (size_t)st.st_size);
+	iam_cache_close(&c);
+	assert_int_equal(iam_cache_seal(img, (size_t)st.st_size), 0);
 	assert_int_equal(iam_cache_write_file(CACHE, img, (size_t)st.st_size, NULL), 0);
 	free(img);
 	assert_int_equal(m.getpwnam("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
@@ -560,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_boundaries),
 		cmocka_unit_test(test_uid_zero_refused),
+		cmocka_unit_test(test_local_files_fail_closed),
 		cmocka_unit_test(test_disabled_user_gets_nologin),
 		cmocka_unit_test(test_erange_every_size),
 		cmocka_unit_test(test_jit_membership_ends_on_time),

@@ -15,8 +15,11 @@ printf 'root:x:0:\nadm:x:4:\nsudo:x:27:\n' >"$env_dir/group"
 chmod 0644 "$env_dir"/*
 "$mkcache" "$env_dir/nss.cache" <"$spec" || exit 99
 
+# A sanitizer build of the module needs the ASan runtime first.
+preload="${IAM_ASAN_RUNTIME:+$IAM_ASAN_RUNTIME }$wrapper"
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 nw() {
-	LD_PRELOAD=$wrapper NSS_WRAPPER_PASSWD=$env_dir/passwd NSS_WRAPPER_GROUP=$env_dir/group \
+	LD_PRELOAD=$preload NSS_WRAPPER_PASSWD=$env_dir/passwd NSS_WRAPPER_GROUP=$env_dir/group \
 		NSS_WRAPPER_MODULE_SO_PATH=$module NSS_WRAPPER_MODULE_FN_PREFIX=iam "$@"
 }
 

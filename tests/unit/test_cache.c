@@ -89,6 +89,9 @@ static void test_build_and_find(void **state)
 	assert_int_equal(n, 0);
 	/* equal strings are stored once */
 	assert_int_equal(c.users[0].shell, c.users[1].shell);
+	assert_int_equal(iam_cache_verify_all(&c, NULL), 0);
+	assert_false(iam_cache_corrupt(&c));
+	iam_cache_close(&c);
 }
 
 static void test_builder_refuses(void **state)
@@ -126,6 +129,7 @@ static void test_empty_cache(void **state)
 	assert_int_equal(iam_cache_open(&c, img, sz, NULL), 0);
 	assert_int_equal(iam_cache_find_user(&c, "x"), -1);
 	assert_int_equal(iam_cache_find_gid(&c, 5), -1);
+	iam_cache_close(&c);
 	free(img);
 	iam_cache_builder_free(b);
 }
@@ -142,7 +146,13 @@ static unsigned char *copy_of(const unsigned char *src, size_t n)
 
 static void reseal(unsigned char *img, size_t n)
 {
-	((struct iam_cache_header *)(void *)img)->checksum = iam_cache_checksum(img, n);
+	assert_int_equal(iam_cache_seal(img, n), 0);
+}
+
+/* Opens, or fails; a successful open is closed again by the caller. */
+static int opened(struct iam_cache *c, unsigned char *p, size_t n)
+{
+	return iam_cache_open(c, p, n, NULL);
 }
 
 static void test_truncated_and_corrupt(void **state)
@@ -159,11 +169,16 @@ static void test_truncated_and_corrupt(void **state)
 		assert_int_not_equal(iam_cache_open(&c, p, cut, &err), 0);
 		free(p);
 	}
-	/* every single flipped byte is caught by the checksum */
+	/* every single flipped byte is caught: in the header or the chunk
+	 * table when the file is opened, in the data when its chunk is read */
 	for (cut = 0; cut < size; cut += 13) {
 		p = copy_of(image, size);
 		p[cut] ^= 0x40;
-		assert_int_not_equal(iam_cache_open(&c, p, size, &err), 0);
+		if (opened(&c, p, size) == 0) {
+			assert_int_not_equal(iam_cache_verify_all(&c, &err), 0);
+			assert_true(iam_cache_corrupt(&c));
+			iam_cache_close(&c);
+		}
 		free(p);
 	}
 	p = copy_of(image, size);
@@ -196,6 +211,30 @@ static void test_foreign_endian_and_version(void **state)
 /* Well-sealed but hostile: offsets past the end, loops, huge counts. The
  * open or the lookups must refuse them without reading out of bounds
  * (run under ASan/valgrind to prove it). */
+/* A corrupt record is never used: the lookup that needs it fails and the
+ * cache says it is corrupt; records in other chunks still work. */
+static void test_corrupt_record_not_used(void **state)
+{
+	struct iam_cache c;
+	struct iam_cache_header *h;
+	struct iam_cache_user *u;
+	unsigned char *p;
+
+	(void)state;
+	build_sample(1);
+	p = copy_of(image, size);
+	h = (struct iam_cache_header *)(void *)p;
+	u = (struct iam_cache_user *)(void *)(p + h->sections[IAM_SEC_USERS].offset);
+	u[0].uid ^= 1; /* alice's uid, after sealing: the chunk no longer matches */
+	assert_int_equal(iam_cache_open(&c, p, size, NULL), 0);
+	assert_false(iam_cache_corrupt(&c));
+	assert_int_equal(iam_cache_find_user(&c, "alice"), -1);
+	assert_null(iam_cache_user(&c, 0));
+	assert_true(iam_cache_corrupt(&c));
+	iam_cache_close(&c);
+	free(p);
+}
+
 static void test_hostile_images(void **state)
 {
 	struct iam_cache c;
@@ -238,6 +277,7 @@ static void test_hostile_images(void **state)
 	assert_null(iam_cache_user_groups(&c, &c.users[1], &n));
 	assert_int_equal(n, 0);
 	assert_null(iam_cache_group_members(&c, &c.groups[0], &n));
+	iam_cache_close(&c);
 	free(p);
 	/* an index full of entries that point nowhere: the probe still ends */
 	p = copy_of(image, size);
@@ -248,10 +288,12 @@ static void test_hostile_images(void **state)
 	reseal(p, size);
 	assert_int_equal(iam_cache_open(&c, p, size, NULL), 0);
 	assert_int_equal(iam_cache_find_uid(&c, 200001), -1);
+	iam_cache_close(&c);
 	idx[0] = 0;
 	reseal(p, size);
 	assert_int_equal(iam_cache_open(&c, p, size, NULL), 0);
 	assert_int_equal(iam_cache_find_uid(&c, 200001), -1);
+	iam_cache_close(&c);
 	free(p);
 	/* strings that do not end with a NUL */
 	p = copy_of(image, size);
@@ -326,6 +368,8 @@ static void test_large_memberships(void **state)
 	iam_cache_user_groups(&c, &c.users[iam_cache_find_user(&c, "u0")], &n);
 	assert_int_equal(n, 2001);
 	assert_int_equal(iam_cache_find_uid(&c, 249999), 49999);
+	assert_int_equal(iam_cache_verify_all(&c, NULL), 0);
+	iam_cache_close(&c);
 	free(img);
 	iam_cache_builder_free(b);
 }
@@ -346,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_empty_cache),
 		cmocka_unit_test(test_truncated_and_corrupt),
 		cmocka_unit_test(test_foreign_endian_and_version),
+		cmocka_unit_test(test_corrupt_record_not_used),
 		cmocka_unit_test(test_hostile_images),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_large_memberships),
