@@ -10,15 +10,23 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 jobs=$(nproc)
+check_timeout=${IAM_CHECK_TIMEOUT:-900}
 check() {
 	dir=$1
 	shift
 	iam_build "$dir" "$@"
-	if ! make -C "$dir" -j"$jobs" check >"$dir/check.log" 2>&1; then
+	# A hung test must fail the run with its log, not eat CI's whole budget.
+	if ! timeout --kill-after=30 "$check_timeout" \
+		make -C "$dir" -j"$jobs" check >"$dir/check.log" 2>&1; then
 		grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):' "$dir/check.log" || true
 		for log in $(find "$dir/tests" -name '*.log' ! -name test-suite.log); do
-			grep -qE '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null &&
-				{ echo "--- $log"; tail -n 60 "$log"; }
+			if [ ! -e "${log%.log}.trs" ]; then
+				echo "--- $log (did not finish within ${check_timeout}s)"
+				tail -n 60 "$log"
+			elif grep -qE '^:test-result: (FAIL|ERROR)' "${log%.log}.trs"; then
+				echo "--- $log"
+				tail -n 60 "$log"
+			fi
 		done
 		die "make check failed in $dir"
 	fi
@@ -35,7 +43,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 	check "$iam_top/build-asan" --enable-sanitizers
 
 say "3/4 make distcheck"
-make -C "$iam_top/build" -j"$jobs" distcheck >"$iam_top/build/distcheck.log" 2>&1 ||
+timeout --kill-after=30 1500 make -C "$iam_top/build" -j"$jobs" distcheck >"$iam_top/build/distcheck.log" 2>&1 ||
 	{ tail -n 60 "$iam_top/build/distcheck.log"; die "make distcheck failed"; }
 grep -E 'archives ready|is ready for distribution' "$iam_top/build/distcheck.log" || true
 

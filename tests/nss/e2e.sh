@@ -52,7 +52,7 @@ ldconfig -X -C "$T/etc/ld.so.cache" -f "$T/ld.so.conf"
 [ -n "${IAM_ASAN_RUNTIME:-}" ] && echo "$IAM_ASAN_RUNTIME" >"$T/etc/ld.so.preload"
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 in_ns() {
-	unshare -m --propagation private sh -c '
+	timeout 30 unshare -m --propagation private sh -c '
 		mount -t overlay overlay -o lowerdir="$0"/etc:/etc /etc || exit 98
 		exec "$@"' "$T" "$@"
 }
@@ -60,7 +60,10 @@ in_ns() {
 at() {
 	offset=$1
 	shift
-	in_ns env LD_PRELOAD="${IAM_ASAN_RUNTIME:+$IAM_ASAN_RUNTIME }$IAM_FAKETIME_LIB" FAKETIME="$offset" "$@"
+	# libfaketime goes first: with the ASan runtime ahead of it, its
+	# constructor's first clock call deadlocks inside ASan's interceptor.
+	in_ns env LD_PRELOAD="$IAM_FAKETIME_LIB${IAM_ASAN_RUNTIME:+ $IAM_ASAN_RUNTIME}" \
+		ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" FAKETIME="$offset" "$@"
 }
 # within SECONDS DESCRIPTION EXPECTED COMMAND...: polls until it matches
 within() {
