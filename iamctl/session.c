@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "parse.h"
@@ -15,9 +14,6 @@
 #include "session.h"
 #include "token.h"
 
-/* A token this close to its end is not worth reusing: the command could
- * fail half way. */
-#define SESSION_MARGIN 30
 
 #define SESSION_FILE_MAX 4096
 
@@ -157,8 +153,10 @@ static int parse_session(char *text, const char *endpoint, struct cli_session *s
 	if (r == 0 && parsed.kind != IAM_TOKEN_USER)
 		r = -EINVAL;
 	iam_wipe(&parsed, sizeof(parsed));
-	if (r < 0 || !same_endpoint(ep, endpoint) ||
-	    when <= (long long)time(NULL) + SESSION_MARGIN)
+	/* The expiry is the endpoint's time: this machine's clock may differ
+	 * (the demo's endpoint runs hours off), so it is not judged here. An
+	 * expired token gets 401, and cli_call logs in again. */
+	if (r < 0 || !same_endpoint(ep, endpoint) || when <= 0)
 		return -ENOENT;
 	s->token = strdup(token);
 	s->expires_at = when;
