@@ -85,6 +85,7 @@ struct error_fields {
 	char *resource;
 	char *state;
 	int64_t retry_after;
+	char *rule;
 };
 
 #define EF(name, kind, member, flags) \
@@ -97,6 +98,7 @@ static const struct iam_json_field error_map[] = {
 	EF("resource", IAM_J_STRING, resource, 0),
 	EF("state", IAM_J_STRING, state, 0),
 	EF("retry_after", IAM_J_INT64, retry_after, 0),
+	EF("rule", IAM_J_STRING, rule, 0),
 };
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -124,6 +126,7 @@ static int map_error(long status, struct json_object *obj, struct iam_api_error 
 	copy_str(aerr->resource, sizeof(aerr->resource), ef.resource);
 	copy_str(aerr->state, sizeof(aerr->state), ef.state);
 	aerr->retry_after = ef.retry_after;
+	copy_str(aerr->rule, sizeof(aerr->rule), ef.rule);
 	iam_err_set(err, "%s: %s", aerr->code, aerr->message);
 	iam_json_map_free(error_map, NFIELDS(error_map), &ef);
 	return IAM_API_REFUSED;
@@ -261,6 +264,56 @@ void iam_login_result_free(struct iam_login_result *r)
 	if (r->token)
 		iam_wipe(r->token, strlen(r->token));
 	iam_json_map_free(login_map, NFIELDS(login_map), r);
+}
+
+struct change_fields {
+	char *result;
+};
+
+static const struct iam_json_field change_map[] = {
+	{ "result", IAM_J_STRING, offsetof(struct change_fields, result), IAM_JF_REQUIRED, 32,
+	  0, 0 },
+};
+
+/* Only {"result": "ok"} says the password changed. */
+static int check_changed(struct json_object *obj, struct iam_err *err)
+{
+	struct change_fields cf = { 0 };
+	int r = iam_json_map(obj, change_map, NFIELDS(change_map), 0, &cf, err);
+
+	if (r == 0 && strcmp(cf.result, "ok") != 0) {
+		iam_err_set(err, "unexpected password change result '%.32s'", cf.result);
+		r = -EBADMSG;
+	}
+	iam_json_map_free(change_map, NFIELDS(change_map), &cf);
+	return r;
+}
+
+int iam_api_change_password(struct iam_api *api, const char *user, const char *old_password,
+			    const char *new_password, const char *code, const char *service,
+			    const char *origin, const char *tty, struct iam_api_error *aerr,
+			    struct iam_err *err)
+{
+	struct json_object *body = json_object_new_object(), *obj = NULL;
+	int r;
+
+	if (!body)
+		return -ENOMEM;
+	iam_json_add_str(body, "user", user);
+	iam_json_add_str(body, "old_password", old_password);
+	iam_json_add_str(body, "new_password", new_password);
+	iam_json_add_str(body, "code", code);
+	iam_json_add_str(body, "service", service);
+	iam_json_add_str(body, "origin", origin);
+	iam_json_add_str(body, "tty", tty);
+	r = iam_api_call(api, "POST", "/v1/auth/password", body, &obj, aerr, err);
+	/* json-c frees strings without clearing them */
+	iam_json_wipe(body);
+	json_object_put(body);
+	if (r == 0)
+		r = check_changed(obj, err);
+	json_object_put(obj);
+	return r;
 }
 
 struct decision_fields {

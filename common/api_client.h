@@ -7,6 +7,7 @@
 #ifndef IAM_API_CLIENT_H
 #define IAM_API_CLIENT_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <json-c/json.h>
 #include "http.h"
@@ -23,6 +24,7 @@ struct iam_api_error {
 	char resource[32];      /* not_found: which kind, else "" */
 	char state[32];         /* invalid_state: the current state, else "" */
 	long long retry_after;  /* locked_out: seconds, else 0 */
+	char rule[32];          /* weak_password: the rule broken, else "" */
 };
 
 /* The endpoint answered with an error object (see aerr). */
@@ -68,6 +70,21 @@ int iam_api_mfa(struct iam_api *api, const char *challenge, const char *code,
 		struct iam_login_result *out, struct iam_api_error *aerr,
 		struct iam_err *err);
 void iam_login_result_free(struct iam_login_result *r);
+
+/*
+ * A user's own password change (POST /v1/auth/password), on behalf of the
+ * user (a host token) or as the user (no token). code may be NULL; it is
+ * needed when the user has TOTP (else the refusal is mfa_required).
+ * service, origin and tty may be NULL and go to the audit log. 0 when the
+ * password was changed. A weak new password is IAM_API_REFUSED with
+ * aerr->code "weak_password", aerr->rule naming the rule and
+ * aerr->message saying it for people. The request body (all the secrets)
+ * is wiped once sent.
+ */
+int iam_api_change_password(struct iam_api *api, const char *user, const char *old_password,
+			    const char *new_password, const char *code, const char *service,
+			    const char *origin, const char *tty, struct iam_api_error *aerr,
+			    struct iam_err *err);
 
 struct iam_decision {
 	int allow;        /* 1 only when the endpoint said "allow" */

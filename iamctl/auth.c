@@ -29,6 +29,42 @@ int cli_read_secret(struct cli_ctx *c, int from_stdin, const char *prompt,
 	return 0;
 }
 
+#define PASSWORD_MAX 1024
+
+static int ask_new_password(struct cli_ctx *c, const char *user, char **out)
+{
+	char prompt[96], *again = NULL;
+	int r;
+
+	snprintf(prompt, sizeof(prompt), "New password for %s: ", user);
+	r = cli_read_secret(c, 0, prompt, "--password-stdin", out);
+	if (r == 0)
+		r = cli_read_secret(c, 0, "Retype the new password: ", "--password-stdin", &again);
+	if (r == 0 && !iam_ct_streq(*out, again))
+		r = cli_fail(c, CLI_EXIT_USAGE, "the passwords do not match; nothing was changed");
+	iam_free_secret(again);
+	return r;
+}
+
+int cli_read_new_password(struct cli_ctx *c, int from_stdin, const char *user, char **out)
+{
+	size_t len;
+	int r;
+
+	*out = NULL;
+	r = from_stdin ? cli_read_secret(c, 1, NULL, NULL, out) : ask_new_password(c, user, out);
+	if (r == 0) {
+		len = strlen(*out);
+		if (len == 0 || len > PASSWORD_MAX)
+			r = cli_fail(c, CLI_EXIT_USAGE, "a password has 1 to %d bytes", PASSWORD_MAX);
+	}
+	if (r != 0) {
+		iam_free_secret(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
 /* Authenticator apps show "123 456": spaces are dropped. */
 static int normalise_code(struct cli_ctx *c, char *code)
 {

@@ -38,6 +38,11 @@ int cli_relogin(struct cli_ctx *c);
 int cli_read_secret(struct cli_ctx *c, int from_stdin, const char *prompt,
 		    const char *how, char **out);
 
+/* A new password of 1 to 1024 bytes: the next stdin line when from_stdin,
+ * else asked twice on the terminal (both must match, so that a typo does
+ * not lock anyone out). Free it with iam_free_secret(). */
+int cli_read_new_password(struct cli_ctx *c, int from_stdin, const char *user, char **out);
+
 /* A verification code from --code (used once), --code-stdin or a prompt;
  * free it with iam_free_secret(). */
 int cli_get_code(struct cli_ctx *c, char **code);

@@ -116,6 +116,8 @@ static int refused(struct cli_ctx *c)
 		snprintf(detail, sizeof(detail), ": %s", e->field);
 	else if (e->state[0])
 		snprintf(detail, sizeof(detail), ": %s", e->state);
+	else if (e->rule[0])
+		snprintf(detail, sizeof(detail), ": %s", e->rule);
 	else if (e->retry_after > 0) {
 		char d[32];
 

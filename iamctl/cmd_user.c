@@ -9,12 +9,10 @@
 #include "call.h"
 #include "names.h"
 #include "output.h"
-#include "prompt.h"
 #include "secmem.h"
 
 #define PATH_LEN 512
 #define ID_MAX 2147483646LL
-#define PASSWORD_MAX 1024
 
 static const struct out_field user_fields[] = {
 	{ "Name", "name", OUT_STR, NULL },
@@ -84,51 +82,16 @@ static int user_path(struct cli_ctx *c, const char *name, const char *fmt, char 
 	return r ? r : cli_path(c, path, PATH_LEN, fmt, name);
 }
 
-static int check_password(struct cli_ctx *c, const char *pw)
-{
-	size_t len = strlen(pw);
-
-	if (len == 0 || len > PASSWORD_MAX)
-		return cli_fail(c, CLI_EXIT_USAGE, "a password has 1 to %d bytes", PASSWORD_MAX);
-	return 0;
-}
-
-/* Twice on the terminal, so a typo does not lock the user out. */
-static int ask_new_password(struct cli_ctx *c, const char *user, char **out)
-{
-	char prompt[96], *again = NULL;
-	int r;
-
-	snprintf(prompt, sizeof(prompt), "New password for %s: ", user);
-	r = cli_read_secret(c, 0, prompt, "--password-stdin", out);
-	if (r == 0)
-		r = cli_read_secret(c, 0, "Retype the new password: ", "--password-stdin", &again);
-	if (r == 0 && !iam_ct_streq(*out, again))
-		r = cli_fail(c, CLI_EXIT_USAGE, "the passwords do not match; nothing was changed");
-	iam_free_secret(again);
-	return r;
-}
-
 static int new_password(struct cli_ctx *c, const struct cli_args *a, int ask, char **out)
 {
-	int r;
-
-	*out = NULL;
 	/* The global --password-stdin means the same here: an admin command
 	 * never reads a login password. */
-	if (cli_flag(a, "password-stdin") || c->password_stdin)
-		r = cli_read_secret(c, 1, NULL, NULL, out);
-	else if (ask)
-		r = ask_new_password(c, a->pos[0], out);
-	else
+	int from_stdin = cli_flag(a, "password-stdin") || c->password_stdin;
+
+	*out = NULL;
+	if (!from_stdin && !ask)
 		return 0;
-	if (r == 0)
-		r = check_password(c, *out);
-	if (r != 0) {
-		iam_free_secret(*out);
-		*out = NULL;
-	}
-	return r;
+	return cli_read_new_password(c, from_stdin, a->pos[0], out);
 }
 
 static int check_add_options(struct cli_ctx *c, const struct cli_args *a, long long *uid)

@@ -5,8 +5,8 @@
 #include "commands.h"
 
 static const struct cli_command_table *const all_tables[] = {
-	&cli_session_commands, &cli_user_commands, &cli_key_commands, &cli_mfa_commands,
-	&cli_group_commands, &cli_host_commands, &cli_role_commands,
+	&cli_session_commands, &cli_passwd_commands, &cli_user_commands, &cli_key_commands,
+	&cli_mfa_commands, &cli_group_commands, &cli_host_commands, &cli_role_commands,
 	&cli_request_commands, &cli_audit_commands,
 };
 
@@ -122,6 +122,9 @@ static const char *acting_text(enum cli_acting acting)
 	case CLI_ACT_EITHER:
 		return "Acts as the user named by --user or IAM_USER, else as the administrator\n"
 		       "when an admin token file is configured, else as your unix user.";
+	case CLI_ACT_SELF:
+		return "Sends no token: the user's current password (and a verification code\n"
+		       "when the endpoint asks for one) proves who is asking.";
 	default:
 		return "Needs no credentials.";
 	}

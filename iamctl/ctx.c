@@ -280,13 +280,18 @@ static int unix_user(struct cli_ctx *c)
 	return 0;
 }
 
-static int act_as_user(struct cli_ctx *c)
+int cli_resolve_user(struct cli_ctx *c)
 {
-	c->acting = CLI_ACT_USER;
 	if (!c->cfg.user)
 		return unix_user(c);
 	snprintf(c->user, sizeof(c->user), "%s", c->cfg.user);
 	return 0;
+}
+
+static int act_as_user(struct cli_ctx *c)
+{
+	c->acting = CLI_ACT_USER;
+	return cli_resolve_user(c);
 }
 
 int cli_identity_resolve(struct cli_ctx *c, enum cli_acting wanted)

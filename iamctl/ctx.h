@@ -53,7 +53,7 @@ struct cli_ctx {
 	char *code;           /* --code, a secret; consumed once */
 	uid_t uid;
 
-	enum cli_acting acting;          /* resolved: NONE, ADMIN or USER */
+	enum cli_acting acting;          /* resolved: NONE, ADMIN, USER or SELF */
 	char user[IAM_NAME_MAX + 1];     /* CLI_ACT_USER: whom we act as */
 	struct iam_api *api;             /* created on first use */
 	int authenticated;               /* the api carries the right token */
@@ -83,6 +83,9 @@ int cli_config_resolve(struct cli_ctx *c, struct cli_options *o);
 
 /* Decides whom the command acts as; no I/O beyond getpwuid. */
 int cli_identity_resolve(struct cli_ctx *c, enum cli_acting wanted);
+
+/* c->user: --user, IAM_USER or the user key, else the invoking unix user. */
+int cli_resolve_user(struct cli_ctx *c);
 
 /* $HOME, or the password database's home directory. */
 int cli_home_dir(char *out, size_t outsz);

@@ -30,6 +30,8 @@ enum cli_acting {
 	CLI_ACT_USER,   /* a user session */
 	CLI_ACT_EITHER, /* a user if one is named, else admin if configured, else
 			 * the invoking unix user */
+	CLI_ACT_SELF,   /* no token: the user's current password, sent with the
+			 * request, proves who they are (passwd) */
 };
 
 struct cli_ctx;
@@ -63,6 +65,7 @@ struct cli_command_table {
 #define CLI_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 extern const struct cli_command_table cli_session_commands;
+extern const struct cli_command_table cli_passwd_commands;
 extern const struct cli_command_table cli_user_commands;
 extern const struct cli_command_table cli_key_commands;
 extern const struct cli_command_table cli_mfa_commands;

@@ -105,6 +105,7 @@ void h_whoami(struct req *r, struct reply *out);
 void h_login(struct req *r, struct reply *out);
 void h_login_mfa(struct req *r, struct reply *out);
 void h_logout(struct req *r, struct reply *out);
+void h_password_change(struct req *r, struct reply *out);
 
 void h_user_create(struct req *r, struct reply *out);
 void h_user_list(struct req *r, struct reply *out);

@@ -240,3 +240,80 @@ int decide_locked(int64_t until, time_t now)
 {
 	return until > (int64_t)now;
 }
+
+/* Characters, not bytes: "\xc3\xa9" is one character, as the user sees it.
+ * Only UTF-8 continuation bytes (10xxxxxx) do not start one. */
+static size_t utf8_length(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+enum { CLASS_LOWER = 1, CLASS_UPPER = 2, CLASS_DIGIT = 4, CLASS_OTHER = 8 };
+
+/* How many of lower, upper, digit and other (anything else, spaces and
+ * non-ASCII letters included) the password uses. */
+static int class_count(const char *s)
+{
+	unsigned seen = 0;
+	int n = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 'a' && c <= 'z')
+			seen |= CLASS_LOWER;
+		else if (c >= 'A' && c <= 'Z')
+			seen |= CLASS_UPPER;
+		else if (c >= '0' && c <= '9')
+			seen |= CLASS_DIGIT;
+		else
+			seen |= CLASS_OTHER;
+	}
+	for (; seen; seen >>= 1)
+		n += (int)(seen & 1u);
+	return n;
+}
+
+/* The user's name anywhere in the password, in any case (the server runs
+ * in the C locale: ASCII case). Names shorter than 3 characters are not
+ * looked for: a user "al" could otherwise never use "always". */
+static int contains_name(const char *password, const char *user)
+{
+	return strlen(user) >= 3 && strcasestr(password, user) != NULL;
+}
+
+const char *decide_password(const struct password_policy *p, const char *user,
+			    const char *old_password, const char *new_password,
+			    char *msg, size_t msgsz)
+{
+	size_t chars = utf8_length(new_password);
+
+	if (chars < (size_t)p->min_length) {
+		snprintf(msg, msgsz, "The new password is too short: it needs at least %lld "
+			 "characters.", p->min_length);
+		return "too_short";
+	}
+	if (strlen(new_password) > PASSWORD_MAX_BYTES) {
+		snprintf(msg, msgsz, "The new password is too long: at most %d bytes.",
+			 PASSWORD_MAX_BYTES);
+		return "too_long";
+	}
+	if (strcmp(new_password, old_password) == 0) {
+		snprintf(msg, msgsz, "The new password must differ from the current one.");
+		return "same_as_old";
+	}
+	if (contains_name(new_password, user)) {
+		snprintf(msg, msgsz, "The new password must not contain the user name.");
+		return "contains_user";
+	}
+	if (class_count(new_password) < p->min_classes) {
+		snprintf(msg, msgsz, "The new password must mix at least %lld of: lower-case "
+			 "letters, upper-case letters, digits, other characters.", p->min_classes);
+		return "too_few_classes";
+	}
+	return NULL;
+}

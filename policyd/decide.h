@@ -6,6 +6,7 @@
 #ifndef IAM_POLICYD_DECIDE_H
 #define IAM_POLICYD_DECIDE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 #include "store.h"
@@ -57,5 +58,23 @@ void decide_grant(const struct grant_input *in, struct decision *d,
 
 /* Lockout: whether a key with `until` is locked at now. */
 int decide_locked(int64_t until, time_t now);
+
+/* The rules a user's own new password must follow (password_min_length,
+ * password_min_classes). Administrators' passwords are not held to them:
+ * an admin may set a temporary one. */
+#define PASSWORD_MAX_BYTES 1024
+
+struct password_policy {
+	long long min_length;   /* characters (Unicode code points) */
+	long long min_classes;  /* of: lower, upper, digit, other */
+};
+
+/* Whether new_password may replace old_password for user. NULL when it
+ * may; else the rule it breaks ("too_short", "too_long", "same_as_old",
+ * "contains_user", "too_few_classes") and one sentence for the user in
+ * msg. The strings are valid UTF-8 (the JSON parser saw to that). */
+const char *decide_password(const struct password_policy *p, const char *user,
+			    const char *old_password, const char *new_password,
+			    char *msg, size_t msgsz);
 
 #endif

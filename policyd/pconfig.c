@@ -41,6 +41,8 @@ const struct iam_cfg_key pconfig_schema[] = {
 	KEY("connection_timeout", IAM_CFG_SECONDS, connection_timeout, "60s", 5, 3600),
 	KEY("long_poll_max", IAM_CFG_SECONDS, long_poll_max, "30s", 0, 300),
 	KEY("totp_window", IAM_CFG_INT, totp_window, "1", 0, 10),
+	KEY("password_min_length", IAM_CFG_INT, password_min_length, "12", 8, 256),
+	KEY("password_min_classes", IAM_CFG_INT, password_min_classes, "2", 1, 4),
 	KEY("zoneinfo_dir", IAM_CFG_PATH, zoneinfo_dir, IAM_DEFAULT_ZONEINFO, 0, 0),
 	{ "log", IAM_CFG_ENUM, offsetof(struct pconfig, log), "syslog", 0, 0, log_targets },
 	KEY("debug", IAM_CFG_BOOL, debug, "no", 0, 0),

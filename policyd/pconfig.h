@@ -27,6 +27,8 @@ struct pconfig {
 	long long connection_timeout;
 	long long long_poll_max;
 	long long totp_window;
+	long long password_min_length;   /* users' own new passwords */
+	long long password_min_classes;
 	char *zoneinfo_dir;
 	int log;            /* 0 syslog, 1 stderr */
 	int debug;

@@ -31,6 +31,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/auth/login", h_login, A_ANON | A_HOST },
 	{ "POST", "/v1/auth/mfa", h_login_mfa, A_ANON | A_HOST },
 	{ "POST", "/v1/auth/logout", h_logout, A_USER },
+	{ "POST", "/v1/auth/password", h_password_change, A_ANON | A_HOST },
 
 	{ "POST", "/v1/users", h_user_create, A_ADMIN },
 	{ "GET", "/v1/users", h_user_list, A_ADMIN },

@@ -107,6 +107,23 @@ int store_user_list(struct store *st, int (*fn)(void *ctx, const struct user_row
 int store_user_groups(struct store *st, int64_t user_id, struct json_object **out);
 int store_user_set_password(struct store *st, const char *name, const char *verifier,
 			    const char *actor, time_t now, struct user_row *out);
+/* A user's own password change, after the caller checked the current
+ * password against old_verifier (and the TOTP code). In one transaction:
+ * the new verifier replaces old_verifier only if that is still the stored
+ * one and the user is still active (ST_STATE otherwise: the account changed
+ * meanwhile), the name's failed-login count is cleared, MFA challenges
+ * begun with the old password are dropped, and the audit record
+ * "user.password" with `data` is appended. */
+struct password_change {
+	const char *user;
+	const char *old_verifier;
+	const char *new_verifier;
+	const char *source;          /* the caller: "host:web1", "anonymous" */
+	struct json_object *data;    /* the audit record's data */
+};
+
+int store_user_change_password(struct store *st, const struct password_change *pc,
+			       time_t now);
 /* state: "active" or "disabled" (deprovisioned is terminal). */
 int store_user_set_state(struct store *st, const char *name, const char *state,
 			 const char *reason, const char *actor, time_t now,

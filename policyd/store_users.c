@@ -207,6 +207,55 @@ int store_user_set_password(struct store *st, const char *name, const char *veri
 	return change_user(st, name, &c, actor, now, out);
 }
 
+/* The compare-and-swap on the verifier closes the gap between the
+ * handler's check of the old password and this write: an administrator's
+ * reset, a disable or a deprovision in between wins. */
+static int swap_verifier(sqlite3 *db, const struct password_change *pc, time_t now,
+			 int64_t *user_id)
+{
+	int r;
+
+	r = st_int(db, user_id, "SELECT id FROM users WHERE name = ? AND state = 'active'"
+		   " AND pw_verifier = ?", "tt", pc->user, pc->old_verifier);
+	if (r == ST_NOTFOUND)
+		return ST_STATE;
+	if (r == ST_OK)
+		r = st_exec(db, "UPDATE users SET pw_verifier = ?, updated_at = ? WHERE id = ?",
+			    "tii", pc->new_verifier, (int64_t)now, *user_id);
+	return r;
+}
+
+static int apply_change(sqlite3 *db, const struct password_change *pc, time_t now)
+{
+	char key[64];
+	int64_t user_id = 0;
+	int r = swap_verifier(db, pc, now, &user_id);
+
+	snprintf(key, sizeof(key), "user:%s", pc->user);
+	if (r == ST_OK)
+		r = st_exec(db, "DELETE FROM failures WHERE key = ? AND locked_until <= ?", "ti",
+			    key, (int64_t)now);
+	if (r == ST_OK)
+		r = st_exec(db, "DELETE FROM challenges WHERE user_id = ?", "i", user_id);
+	if (r == ST_OK)
+		r = st_audit(db, now, pc->source, NULL, "user.password", pc->user, pc->data);
+	return r;
+}
+
+int store_user_change_password(struct store *st, const struct password_change *pc,
+			       time_t now)
+{
+	sqlite3 *db = st_db(st);
+	int r;
+
+	if (!db)
+		return ST_ERROR;
+	r = st_begin(db);
+	if (r != ST_OK)
+		return r;
+	return st_finish(db, apply_change(db, pc, now));
+}
+
 /* A disabled user's sessions end at once. */
 static int apply_state(sqlite3 *db, const struct user_row *u, const void *arg, time_t now)
 {

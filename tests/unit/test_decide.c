@@ -1,4 +1,5 @@
-/* The endpoint's decisions as pure functions, with the clock injected. */
+/* The endpoint's decisions as pure functions, with the clock injected, and
+ * the policy for users' own new passwords. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -243,6 +244,76 @@ static void test_account(void **state)
 	assert_true(decide_locked(101, 100));
 }
 
+/* The rule a new password breaks, or "" when it may be used. */
+static const char *pw_rule(long long min_len, long long min_classes, const char *user,
+			   const char *old_pw, const char *new_pw)
+{
+	struct password_policy p = { min_len, min_classes };
+	char msg[256] = "";
+	const char *rule = decide_password(&p, user, old_pw, new_pw, msg, sizeof(msg));
+
+	/* a refusal always explains itself */
+	assert_true(rule == NULL || strlen(msg) > 20);
+	return rule ? rule : "";
+}
+
+static void test_password_policy(void **state)
+{
+	char big[1100];
+
+	(void)state;
+	assert_string_equal(pw_rule(12, 2, "alice", "old", "abcdefghij1"), "too_short");
+	assert_string_equal(pw_rule(12, 2, "alice", "old", "abcdefghij12"), "");
+	assert_string_equal(pw_rule(12, 2, "alice", "old", ""), "too_short");
+	/* characters, not bytes: 6 x U+00E9 and 5 x U+20AC are 11 characters */
+	assert_string_equal(pw_rule(12, 1, "alice", "old",
+				    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+				    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"),
+			    "too_short");
+	assert_string_equal(pw_rule(12, 1, "alice", "old",
+				    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+				    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac!"), "");
+	memset(big, 'a', sizeof(big));
+	big[0] = '1';
+	big[1024] = '\0';
+	assert_string_equal(pw_rule(12, 2, "alice", "old", big), "");
+	big[1024] = 'a';
+	big[1025] = '\0';
+	assert_string_equal(pw_rule(12, 2, "alice", "old", big), "too_long");
+	assert_string_equal(pw_rule(12, 2, "alice", "Same-password-1", "Same-password-1"),
+			    "same_as_old");
+	/* the name in any case, anywhere; names under 3 characters are not looked for */
+	assert_string_equal(pw_rule(12, 2, "alice", "old", "my-Alice-pw-12"), "contains_user");
+	assert_string_equal(pw_rule(12, 2, "alice", "old", "123456ALICE"), "too_short");
+	assert_string_equal(pw_rule(12, 2, "alice", "old", "x1234567ALICE"), "contains_user");
+	assert_string_equal(pw_rule(12, 2, "al", "old", "always-al-12"), "");
+	assert_string_equal(pw_rule(12, 2, "bob", "old", "BobbyTables12"), "contains_user");
+	/* classes: lower, upper, digit, other (space and non-ASCII count as other) */
+	assert_string_equal(pw_rule(12, 2, "alice", "old", "abcdefghijkl"), "too_few_classes");
+	assert_string_equal(pw_rule(12, 2, "alice", "old", "ABCDEFGHIJKL"), "too_few_classes");
+	assert_string_equal(pw_rule(12, 2, "alice", "old", "123456789012"), "too_few_classes");
+	assert_string_equal(pw_rule(12, 2, "alice", "old", "abcdefghijk "), "");
+	assert_string_equal(pw_rule(12, 2, "alice", "old", "abcdefghijk\xc3\xa9"), "");
+	assert_string_equal(pw_rule(12, 4, "alice", "old", "Abcdefghij1 "), "");
+	assert_string_equal(pw_rule(12, 4, "alice", "old", "Abcdefghij12"), "too_few_classes");
+	assert_string_equal(pw_rule(12, 1, "alice", "old", "abcdefghijkl"), "");
+}
+
+/* The message names the configured numbers. */
+static void test_password_policy_messages(void **state)
+{
+	struct password_policy p = { 14, 3 };
+	char msg[256];
+
+	(void)state;
+	assert_string_equal(decide_password(&p, "alice", "o", "short", msg, sizeof(msg)),
+			    "too_short");
+	assert_non_null(strstr(msg, "14 characters"));
+	assert_string_equal(decide_password(&p, "alice", "o", "abcdefghijklmnop1", msg,
+					    sizeof(msg)), "too_few_classes");
+	assert_non_null(strstr(msg, "at least 3"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +324,8 @@ int main(void)
 		cmocka_unit_test(test_request_states),
 		cmocka_unit_test(test_transitions),
 		cmocka_unit_test(test_account),
+		cmocka_unit_test(test_password_policy),
+		cmocka_unit_test(test_password_policy_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
