@@ -133,6 +133,17 @@ struct iam_cache {
  * accessors below may be called from many threads at once. */
 int iam_cache_open(struct iam_cache *c, const void *data, size_t size, struct iam_err *err);
 void iam_cache_close(struct iam_cache *c);
+
+/* A cache file mapped read-only and checked whole (cache_file.c): for
+ * programs that read it once, not for the NSS module's long-lived map.
+ * Messages do not name the path: callers add it. */
+struct iam_cache_map {
+	void *map;
+	size_t size;
+	struct iam_cache c;
+};
+int iam_cache_map(const char *path, struct iam_cache_map *m, struct iam_err *err);
+void iam_cache_unmap(struct iam_cache_map *m);
 /* Checks every chunk now (writers reading back, cache-check). */
 int iam_cache_verify_all(const struct iam_cache *c, struct iam_err *err);
 /* Whether a chunk has failed its check in this process. */

@@ -4,63 +4,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "cli.h"
-
-struct mapped {
-	void *map;
-	size_t size;
-	struct iam_cache c;
-};
-
-static int map_cache(const char *path, struct mapped *m, struct iam_err *err)
-{
-	struct stat st;
-	int fd, r = 0;
-
-	memset(m, 0, sizeof(*m));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		iam_err_set(err, "cannot open it: %s", strerror(errno));
-		return -errno;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > IAM_CACHE_MAX_SIZE) {
-		iam_err_set(err, "not a regular file of a cache's size");
-		r = -EINVAL;
-	} else {
-		m->size = (size_t)st.st_size;
-		m->map = mmap(NULL, m->size, PROT_READ, MAP_SHARED, fd, 0);
-		if (m->map == MAP_FAILED) {
-			m->map = NULL;
-			iam_err_set(err, "cannot map it: %s", strerror(errno));
-			r = -EIO;
-		}
-	}
-	close(fd);
-	/* every chunk checked up front: the printing below reads it all */
-	if (r == 0 && ((r = iam_cache_open(&m->c, m->map, m->size, err)) < 0 ||
-		       (r = iam_cache_verify_all(&m->c, err)) < 0))
-		iam_err_prefix(err, "not a valid cache");
-	return r;
-}
-
-static void unmap_cache(struct mapped *m)
-{
-	iam_cache_close(&m->c);
-	if (m->map)
-		munmap(m->map, m->size);
-}
 
 /* The positional FILE of a command whose only option is --help; NULL
  * when there is nothing to do but exit with *rc. */
@@ -91,21 +44,21 @@ static const char *parse_file_arg(const struct iamd_command *cmd, int argc, char
 
 /* Maps FILE and runs fn on it; the one failure message names FILE. */
 static int with_cache(const struct iamd_command *cmd, int argc, char **argv,
-		      int (*fn)(const struct mapped *m))
+		      int (*fn)(const struct iam_cache_map *m))
 {
 	struct iam_err err = { "" };
-	struct mapped m;
+	struct iam_cache_map m;
 	const char *file;
 	int r;
 
 	file = parse_file_arg(cmd, argc, argv, &r);
 	if (!file)
 		return r;
-	if (map_cache(file, &m, &err) < 0)
+	if (iam_cache_map(file, &m, &err) < 0)
 		r = cli_fail("%s: %s", file, err.msg);
 	else if (!m.c.h || fn(&m) < 0) /* a valid cache has a header */
 		r = cli_fail("%s: a record refers outside the file", file);
-	unmap_cache(&m);
+	iam_cache_unmap(&m);
 	return r;
 }
 
@@ -127,7 +80,7 @@ static size_t count_timed(const struct iam_cache *c)
 	return n;
 }
 
-static int print_check(const struct mapped *m)
+static int print_check(const struct iam_cache_map *m)
 {
 	const struct iam_cache *c = &m->c;
 	time_t created = (time_t)c->h->created_at;
@@ -194,7 +147,7 @@ static int print_group(const struct iam_cache *c, const struct iam_cache_group *
 	return 0;
 }
 
-static int print_dump(const struct mapped *m)
+static int print_dump(const struct iam_cache_map *m)
 {
 	uint32_t i;
 	int r = print_users(&m->c);
