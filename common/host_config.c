@@ -11,6 +11,8 @@
 #define KEY(name, type, field, def, min, max) \
 	{ name, type, offsetof(struct iam_host_config, field), def, min, max, NULL }
 
+static const char *const offline_mfa_choices[] = { "deny", "password", NULL };
+
 const struct iam_cfg_key iam_host_config_schema[] = {
 	KEY("endpoint", IAM_CFG_URL, endpoint, NULL, 0, 0),
 	KEY("ca_file", IAM_CFG_PATH, ca_file, NULL, 0, 0),
@@ -26,6 +28,14 @@ const struct iam_cfg_key iam_host_config_schema[] = {
 	KEY("cache_path", IAM_CFG_PATH, cache_path, IAM_LOCALSTATEDIR "/lib/iam/nss.cache", 0, 0),
 	KEY("id_min", IAM_CFG_INT, id_min, "200000", 1000, 2147483646),
 	KEY("id_max", IAM_CFG_INT, id_max, "499999", 1000, 2147483646),
+	KEY("spool_dir", IAM_CFG_PATH, spool_dir, IAM_LOCALSTATEDIR "/lib/iam/spool", 0, 0),
+	KEY("spool_max", IAM_CFG_INT, spool_max, "100000", 100, 10000000),
+	KEY("offline_dir", IAM_CFG_PATH, offline_dir, IAM_LOCALSTATEDIR "/lib/iam/offline", 0, 0),
+	KEY("offline_max_age", IAM_CFG_SECONDS, offline_max_age, "3d", 0, 90LL * 86400),
+	{ "offline_mfa", IAM_CFG_ENUM, offsetof(struct iam_host_config, offline_mfa), "deny",
+	  0, 0, offline_mfa_choices },
+	KEY("offline_kdf_log2n", IAM_CFG_INT, offline_kdf_log2n, "15", 14, 20),
+	KEY("breakglass_file", IAM_CFG_PATH, breakglass_file, NULL, 0, 0),
 	KEY("debug", IAM_CFG_BOOL, debug, "no", 0, 0),
 };
 const size_t iam_host_config_schema_len =

@@ -22,7 +22,19 @@ struct iam_host_config {
 	char *cache_path;
 	long long id_min;
 	long long id_max;
+	char *spool_dir;            /* audit events waiting for delivery */
+	long long spool_max;        /* events the spool holds at most */
+	char *offline_dir;          /* pam_iam's offline password verifiers */
+	long long offline_max_age;  /* seconds after the last online login */
+	int offline_mfa;            /* enum iam_offline_mfa */
+	long long offline_kdf_log2n;
+	char *breakglass_file;      /* liboath usersfile; NULL: no break-glass */
 	int debug;
+};
+
+enum iam_offline_mfa {
+	IAM_OFFLINE_MFA_DENY,     /* a user who must use MFA cannot log in offline */
+	IAM_OFFLINE_MFA_PASSWORD, /* ... can, with the password alone */
 };
 
 extern const struct iam_cfg_key iam_host_config_schema[];

@@ -9,8 +9,10 @@
 
 #include "agent.h"
 #include "cli.h"
+#include "deliver.h"
 #include "log.h"
 #include "secmem.h"
+#include "spool.h"
 #include "sync.h"
 
 /* After a failure: 1 s, doubling up to 60 s, each plus 0-25 % at random
@@ -103,6 +105,8 @@ static long long step(struct agent *a, unsigned *backoff)
 			iam_log(LOG_NOTICE, "event=sync_resumed serial=%llu",
 				(unsigned long long)res.serial);
 		*backoff = 0;
+		/* the endpoint answered: waiting audit events can go now */
+		deliver_kick(a);
 		if (!res.changed) {
 			iam_log(LOG_DEBUG, "event=unchanged serial=%llu",
 				(unsigned long long)res.serial);
@@ -162,17 +166,24 @@ static void log_start(const struct agent *a)
 	iam_kv_add(&line, "cache", a->cfg.cache_path);
 	iam_kv_add(&line, "key_id", a->key_id);
 	iam_kv_addf(&line, "wait", "%us", a->wait);
+	iam_kv_add(&line, "spool", a->cfg.spool_dir);
+	/* -1 when the spool cannot be read (yet): the delivery thread says why */
+	iam_kv_addll(&line, "spool_waiting", iam_spool_count(a->cfg.spool_dir, NULL));
 	iam_log(LOG_NOTICE, "%s", iam_buf_str(&line));
 	iam_buf_free(&line);
 }
 
 /*
- * The worker thread fetches and writes; this thread only waits for a
- * signal. A long-poll cannot be interrupted through the HTTP client, so
- * the stop does not wait for it: once no cache write is in progress (the
- * busy lock), the process ends with _exit(). Nothing is lost by that: the
- * cache is either the old file or the new one, and exit handlers must not
- * run (OpenSSL's would tear down state the worker is using).
+ * The worker thread fetches and writes; the delivery thread (deliver.c)
+ * empties the audit spool, woken by the worker after each answer of the
+ * endpoint; this thread only waits for a signal. A long-poll cannot be
+ * interrupted through the HTTP client, so the stop does not wait for it:
+ * once no cache write is in progress (the busy lock), the process ends
+ * with _exit(). Nothing is lost by that: the cache is either the old file
+ * or the new one, a spooled event is removed only after the endpoint took
+ * it (a cut delivery is resent, and the endpoint drops the duplicate), and
+ * exit handlers must not run (OpenSSL's would tear down state the threads
+ * are using).
  */
 int agent_run(struct agent *a)
 {
@@ -186,9 +197,14 @@ int agent_run(struct agent *a)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	log_start(a);
+	if (deliver_start(a) < 0) {
+		iam_log(LOG_ERR, "event=fatal error=\"cannot start the delivery thread\"");
+		return IAMD_EXIT_FAILED;
+	}
 	if (pthread_create(&thread, NULL, worker, a) != 0) {
 		iam_log(LOG_ERR, "event=fatal error=\"cannot start the worker thread\"");
-		return IAMD_EXIT_FAILED;
+		/* the delivery thread uses a: end as a stop does */
+		_exit(IAMD_EXIT_FAILED);
 	}
 	sig = wait_for_stop(&set);
 	iam_log(LOG_NOTICE, "event=stop signal=%d", sig);

@@ -1,6 +1,7 @@
 /*
- * The daemon: what it holds while it runs (set up in daemon.c), and the
- * loop that keeps the cache in step with the endpoint (agent.c).
+ * The daemon: what it holds while it runs (set up in daemon.c), the loop
+ * that keeps the cache in step with the endpoint (agent.c), and the thread
+ * that delivers the audit spool (deliver.c).
  */
 #ifndef IAMD_AGENT_H
 #define IAMD_AGENT_H
@@ -25,13 +26,20 @@ struct agent {
 	char *host;             /* this host's name, from GET /v1/whoami */
 	unsigned wait;          /* long-poll seconds; 0 for --once */
 	pthread_mutex_t busy;   /* held while the cache file is replaced */
+	/* The audit spool's delivery thread (deliver.c): its own client, as a
+	 * client serves one thread, and the sync worker's wake-up call. */
+	struct iam_api *events;
+	pthread_mutex_t kick_lock;
+	pthread_cond_t kick;    /* on CLOCK_MONOTONIC */
+	int kicked;
 };
 
 /* Loads the configuration, the snapshot key and the host credential. */
 int agent_setup(struct agent *a, const char *config_path, unsigned wait,
 		struct iam_err *err);
 void agent_free(struct agent *a);
-/* Reads the host credential again (after the endpoint refused it). */
+/* Reads the host credential again (after the endpoint refused it), for
+ * the sync worker's clients; the delivery thread reloads its own. */
 int agent_reload_credential(struct agent *a, struct iam_err *err);
 
 /* One fetch and write; IAMD_EXIT_OK when the cache is current. */

@@ -27,6 +27,7 @@ extern const struct iamd_command iamd_cmd_cache_build;
 extern const struct iamd_command iamd_cmd_cache_check;
 extern const struct iamd_command iamd_cmd_cache_dump;
 extern const struct iamd_command iamd_cmd_authorized_keys;
+extern const struct iamd_command iamd_cmd_flush_spool;
 
 /* "iamd NAME --help". */
 void cli_help(const struct iamd_command *cmd);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "agent.h"
 #include "cli.h"
@@ -47,12 +48,28 @@ static int make_clients(struct agent *a, const char *token, struct iam_err *err)
 	/* Snapshots may be far larger than other answers: they have their own
 	 * cap, and the long-poll its own time. */
 	iam_host_http_config(&a->cfg, &hc);
+	/* the delivery thread's own client (deliver.c): ordinary answers */
+	a->events = iam_api_new(&hc, token, err);
 	hc.max_response = (size_t)a->cfg.max_snapshot;
-	a->api = iam_api_new(&hc, token, err);
+	if (a->events)
+		a->api = iam_api_new(&hc, token, err);
 	hc.timeout_ms += (long)a->wait * 1000;
 	if (a->api)
 		a->poll = iam_api_new(&hc, token, err);
 	return a->api && a->poll ? 0 : -EINVAL;
+}
+
+/* The delivery thread waits for the sync worker's call with a timeout
+ * that the wall clock must not move. */
+static void init_kick(struct agent *a)
+{
+	pthread_condattr_t attr;
+
+	pthread_mutex_init(&a->kick_lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->kick, &attr);
+	pthread_condattr_destroy(&attr);
 }
 
 int agent_setup(struct agent *a, const char *config_path, unsigned wait,
@@ -64,6 +81,7 @@ int agent_setup(struct agent *a, const char *config_path, unsigned wait,
 
 	memset(a, 0, sizeof(*a));
 	pthread_mutex_init(&a->busy, NULL);
+	init_kick(a);
 	a->wait = wait;
 	r = cli_load_config(path, &a->cfg, err);
 	if (r == 0)
@@ -101,10 +119,13 @@ void agent_free(struct agent *a)
 {
 	iam_api_free(a->api);
 	iam_api_free(a->poll);
+	iam_api_free(a->events);
 	EVP_PKEY_free(a->pub);
 	free(a->host);
 	iam_host_config_free(&a->cfg);
 	pthread_mutex_destroy(&a->busy);
+	pthread_cond_destroy(&a->kick);
+	pthread_mutex_destroy(&a->kick_lock);
 }
 
 struct daemon_options {
@@ -181,8 +202,9 @@ const struct iamd_command iamd_cmd_daemon = {
 	"[--once] [--config FILE] [--stderr] [--debug]",
 	"keep the NSS cache in step with the endpoint",
 	"The iam host agent: keeps the NSS cache (cache_path in iam.conf) in step with\n"
-	"the endpoint's signed directory snapshots. Runs in the foreground until\n"
-	"SIGTERM; with --once, syncs once and exits.",
+	"the endpoint's signed directory snapshots, and delivers the audit events\n"
+	"waiting in the spool (spool_dir). Runs in the foreground until SIGTERM;\n"
+	"with --once, syncs the cache once and exits.",
 	"Options:\n"
 	"      --once         one sync without waiting for changes; exit 0 when the\n"
 	"                     cache is current, 1 on any error\n"

@@ -32,7 +32,7 @@ static const struct iam_json_field whoami_fields[] = {
 	{ "name", IAM_J_STRING, offsetof(struct whoami, name), IAM_JF_REQUIRED, 253, 0, 0 },
 };
 
-static const char *call_reason(int r, const struct iam_api_error *aerr)
+const char *fetch_reason(int r, long status)
 {
 	switch (r) {
 	case -ECONNREFUSED: case -EHOSTUNREACH: return "unreachable";
@@ -40,7 +40,7 @@ static const char *call_reason(int r, const struct iam_api_error *aerr)
 	case -EPROTO: return "tls";
 	case -E2BIG: return "too_large";
 	case -EBADMSG: return "bad_answer";
-	case IAM_API_REFUSED: return aerr->status == 401 ? "unauthenticated" : "refused";
+	case IAM_API_REFUSED: return status == 401 ? "unauthenticated" : "refused";
 	default: return "error";
 	}
 }
@@ -54,7 +54,7 @@ static int call(struct agent *a, struct iam_api *api, const char *path,
 	int r = iam_api_call(api, "GET", path, NULL, out, &aerr, err);
 
 	if (r < 0)
-		*reason = call_reason(r, &aerr);
+		*reason = fetch_reason(r, aerr.status);
 	if (r == IAM_API_REFUSED && aerr.status == 401 && agent_reload_credential(a, err) < 0)
 		*reason = "credential";
 	return r;

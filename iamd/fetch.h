@@ -28,4 +28,8 @@ int fetch_snapshot(struct agent *a, long long since, unsigned wait, struct envel
 		   const char **reason, struct iam_err *err);
 void envelope_free(struct envelope *env);
 
+/* The word for a failed API call r (iam_api_call's result; status: the
+ * HTTP status when r is IAM_API_REFUSED). */
+const char *fetch_reason(int r, long status);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * iamd: the host agent of iam. Without a command word it is the daemon
- * that keeps the NSS cache in step with the endpoint (daemon.c); the words
- * below name the tools that go with it. main() only dispatches.
+ * that keeps the NSS cache in step with the endpoint and delivers the
+ * audit spool (daemon.c); the words below name the tools that go with it.
+ * main() only dispatches.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@ static const struct iamd_command *const commands[] = {
 	&iamd_cmd_cache_check,
 	&iamd_cmd_cache_dump,
 	&iamd_cmd_authorized_keys,
+	&iamd_cmd_flush_spool,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

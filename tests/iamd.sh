@@ -166,6 +166,7 @@ ca_file = $tmp/state/tls.crt
 host_credential_file = $tmp/web1.cred
 snapshot_pubkey = ${4:-$(cat "$tmp/state/signing.pub")}
 cache_path = $3
+spool_dir = $tmp/spool
 id_min = 200000
 id_max = 499999
 EOF

@@ -37,6 +37,7 @@ ca_file = $T/state/tls.crt
 host_credential_file = $T/host.credential
 snapshot_pubkey = $(cat "$T/state/signing.pub")
 cache_path = $T/nss.cache
+spool_dir = $T/spool
 EOC
 chmod 0644 "$T/iam.conf"
 

@@ -843,6 +843,13 @@ static const char host_conf[] =
 	"cache_path = /var/cache/iam/nss.cache\n"
 	"id_min = 300000\n"
 	"id_max = 399999\n"
+	"spool_dir = /var/spool/iam\n"
+	"spool_max = 5000\n"
+	"offline_dir = /var/lib/iam/verifiers\n"
+	"offline_max_age = 12h\n"
+	"offline_mfa = password\n"
+	"offline_kdf_log2n = 16\n"
+	"breakglass_file = /etc/iam/breakglass.oath\n"
 	"debug = yes\n";
 
 static int host_load(const char *text, struct iam_host_config *cfg, char *path,
@@ -897,6 +904,13 @@ static void test_host_config_full(void **state)
 	assert_string_equal(cfg.cache_path, "/var/cache/iam/nss.cache");
 	assert_true(cfg.id_min == 300000);
 	assert_true(cfg.id_max == 399999);
+	assert_string_equal(cfg.spool_dir, "/var/spool/iam");
+	assert_true(cfg.spool_max == 5000);
+	assert_string_equal(cfg.offline_dir, "/var/lib/iam/verifiers");
+	assert_true(cfg.offline_max_age == 12 * 3600);
+	assert_int_equal(cfg.offline_mfa, IAM_OFFLINE_MFA_PASSWORD);
+	assert_true(cfg.offline_kdf_log2n == 16);
+	assert_string_equal(cfg.breakglass_file, "/etc/iam/breakglass.oath");
 	assert_int_equal(cfg.debug, 1);
 
 	iam_host_http_config(&cfg, &http);

@@ -1,0 +1,149 @@
+/*
+ * "iamd flush-spool": one delivery round of the audit spool now, as the
+ * daemon makes them (deliver.c), for an administrator who does not want
+ * to wait or wants to see what is stuck. Prints what happened on standard
+ * output; logs like the daemon (each quarantined event, then the outcome).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "cli.h"
+#include "deliver.h"
+#include "log.h"
+#include "secmem.h"
+
+struct flush_options {
+	const char *config;
+	int log_stderr;
+};
+
+static int parse_options(const struct iamd_command *cmd, int argc, char **argv,
+			 struct flush_options *o, int *done)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "stderr", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	*done = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'e': o->log_stderr = 1; break;
+		case 'h': cli_help(cmd); *done = 1; return IAMD_EXIT_OK;
+		default: return cli_bad_option(cmd, ch, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	return IAMD_EXIT_OK;
+}
+
+/* A client of the endpoint with the host credential, as the daemon's. */
+static struct iam_api *connect_endpoint(const struct iam_host_config *cfg, struct iam_err *err)
+{
+	struct iam_http_config hc;
+	struct iam_api *api = NULL;
+	char *token = NULL;
+
+	if (!cfg->endpoint) {
+		iam_err_set(err, "endpoint is not set in the configuration");
+		return NULL;
+	}
+	if (iam_credential_read(cfg->host_credential_file, 0, &token, err) == 0) {
+		iam_host_http_config(cfg, &hc);
+		api = iam_api_new(&hc, token, err);
+	}
+	iam_free_secret(token);
+	return api;
+}
+
+static void log_result(const struct deliver_result *res, const struct iam_err *err)
+{
+	struct iam_buf line;
+
+	iam_buf_init(&line, 0);
+	iam_kv_add(&line, "event", err ? "spool_failed" : "spool_flushed");
+	if (err) {
+		iam_kv_add(&line, "reason", res->reason ? res->reason : "error");
+		iam_kv_add(&line, "error", err->msg);
+	}
+	iam_kv_addll(&line, "sent", (long long)res->sent);
+	iam_kv_addll(&line, "quarantined", (long long)res->quarantined + (long long)res->junk);
+	iam_kv_addll(&line, "waiting", res->waiting);
+	iam_log(err ? LOG_ERR : LOG_INFO, "%s", iam_buf_str(&line));
+	iam_buf_free(&line);
+}
+
+static void print_result(const char *dir, const struct deliver_result *res)
+{
+	printf("spool: %s\nsent: %zu\nquarantined: %zu\n", dir, res->sent,
+	       res->quarantined + res->junk);
+	if (res->waiting >= 0)
+		printf("waiting: %lld\n", res->waiting);
+	else
+		printf("waiting: unknown\n");
+}
+
+static int flush(const char *config, struct iam_err *err)
+{
+	struct iam_host_config cfg;
+	struct deliver_result res;
+	struct iam_api *api = NULL;
+	int r = cli_load_config(config, &cfg, err);
+
+	memset(&res, 0, sizeof(res));
+	res.waiting = -1;
+	if (r == 0 && !(api = connect_endpoint(&cfg, err)))
+		r = -EINVAL;
+	if (r == 0) {
+		r = deliver_round(api, &cfg, &res, err);
+		print_result(cfg.spool_dir, &res);
+		log_result(&res, r < 0 ? err : NULL);
+		if (r < 0)
+			iam_err_prefix(err, "the audit spool %s", cfg.spool_dir);
+	}
+	iam_api_free(api);
+	iam_host_config_free(&cfg);
+	return r;
+}
+
+static int run_flush(const struct iamd_command *cmd, int argc, char **argv)
+{
+	struct flush_options o = { NULL, 0 };
+	struct iam_err err = { "" };
+	int r, done;
+
+	r = parse_options(cmd, argc, argv, &o, &done);
+	if (r != IAMD_EXIT_OK || done)
+		return r;
+	iam_log_init("iamd", o.log_stderr ? IAM_LOG_STDERR : IAM_LOG_SYSLOG, 0);
+	if (flush(o.config, &err) < 0)
+		return cli_fail("%s", err.msg);
+	return IAMD_EXIT_OK;
+}
+
+const struct iamd_command iamd_cmd_flush_spool = {
+	"flush-spool",
+	"[--config FILE] [--stderr]",
+	"deliver the waiting audit events now",
+	"Deliver the audit events waiting in the spool (spool_dir in iam.conf) to the\n"
+	"endpoint now, as the daemon does on its own, and print how many were sent,\n"
+	"how many the endpoint refused as malformed (moved to SPOOL/bad and logged),\n"
+	"and how many still wait. Exits 0 when delivery went through, 1 when it\n"
+	"failed (the events stay in the spool for the next try).",
+	"Options:\n"
+	"      --config FILE  read FILE instead of " IAM_HOST_CONFIG_PATH "\n"
+	"      --stderr       log to standard error instead of syslog (authpriv)\n"
+	"  -h, --help         this text\n",
+	run_flush,
+};
