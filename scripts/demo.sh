@@ -32,8 +32,10 @@ faketime_lib=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1
 [ -n "$faketime_lib" ] || die "libfaketime is missing (Debian package faketime)"
 
 demo=$(mktemp -d /tmp/iam-demo.XXXXXX)
-server=
+chmod 0755 "$demo"
+server= hostns_sshd_pid=
 cleanup() {
+	[ -z "$hostns_sshd_pid" ] || kill "$hostns_sshd_pid" 2>/dev/null || true
 	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
 	if [ $keep -eq 1 ]; then echo "Kept $demo"; else rm -rf "$demo"; fi
 }
@@ -169,7 +171,50 @@ run iamctl user disable alice --reason "laptop stolen"
 run account_check alice
 run iamctl user enable alice
 
-say "8. Early revocation"
+say "8. A real SSH login to web1: Debian's sshd with pam_iam and nss_iam"
+note "web1 runs in a private mount namespace on this machine: the real sshd on a loopback port, /etc/pam.d/sshd from examples/pam.d, nsswitch.conf with 'passwd: files iam', and iamd filling the directory cache from a signed snapshot. The machine's own /etc is untouched."
+mkdir -p "$demo/web1"
+cat >"$demo/web1/iam.conf" <<EOC
+endpoint = $IAM_ENDPOINT
+ca_file = $IAM_CA_FILE
+host_credential_file = $demo/web1.credential
+snapshot_pubkey = $IAM_SIGNING_PUBKEY
+cache_path = $demo/web1/nss.cache
+offline_dir = $demo/web1/offline
+spool_dir = $demo/web1/spool
+EOC
+iamd_bin=$builddir/iamd/iamd
+iamd() { "$iamd_bin" --config "$demo/web1/iam.conf" "$@"; }
+. "$iam_top/scripts/hostns.sh"
+hostns_setup "$demo/web1" "$builddir" "$iam_top" "$demo/web1/iam.conf"
+run iamd --once
+note "The directory's users now exist on web1 (the NSS module reads only the cache):"
+on_web1() { hostns_run "$demo/web1" "$@"; }
+run on_web1 id alice
+hostns_start_sshd "$demo/web1" || { cat "$demo/web1/sshd.log"; die "sshd did not start"; }
+ssh_login() { # ssh_login USER PASSWORD CODE: as a person at a terminal would
+	[ $quiet -eq 1 ] || printf '\n  \033[36m$ ssh -p %s %s@127.0.0.1 %s\033[0m   \033[2m(Password: ****  Verification code: %s)\033[0m\n' \
+		"$hostns_port" "$1" "'id; echo session \$IAM_SESSION_ID'" "${3:-none}"
+	hostns_login "$demo/web1" "$1" "$2" "$3" 'id; echo session $IAM_SESSION_ID' >"$demo/out" 2>&1
+}
+note "Alice logs in over SSH: the password, then a TOTP code from her phone, both checked by the endpoint; then the account phase asks whether she may use web1 now:"
+ssh_login alice "$(cat "$demo/alice.pw")" "$(code_for "$(cat "$demo/alice.totp")")" ||
+	{ cat "$demo/out" "$demo/web1/sshd.log"; die "alice's SSH login failed"; }
+[ $quiet -eq 1 ] || sed 's/^/    /' "$demo/out"
+note "Dora, a developer, can log in too, until she leaves the company and is deprovisioned:"
+echo 'dora-Secret-3' >"$demo/dora.pw"
+run iamctl user add dora --password-stdin <"$demo/dora.pw"
+run iamctl group add-member developers dora
+run iamd --once
+ssh_login dora "$(cat "$demo/dora.pw")" "" || { cat "$demo/out"; die "dora's SSH login failed"; }
+[ $quiet -eq 1 ] || sed 's/^/    /' "$demo/out"
+run iamctl user deprovision dora --reason "left the company"
+run iamd --once
+if ssh_login dora "$(cat "$demo/dora.pw")" ""; then die "a deprovisioned user got in"; fi
+[ $quiet -eq 1 ] || { echo "    refused, as it should be; sshd says:"; grep -E "dora" "$demo/web1/sshd.log" | tail -n 3 | sed 's/^/    /'; }
+kill "$hostns_sshd_pid" 2>/dev/null; wait "$hostns_sshd_pid" 2>/dev/null || true
+
+say "9. Early revocation"
 set_clock "tomorrow 14:20"
 note "Next day, $(berlin "$(endpoint_now)") in Berlin. Alice needs the role again, Bob approves, and then they give it back early:"
 printf '%s\n%s\n' "$(cat "$demo/alice.pw")" "$(code_for "$(cat "$demo/alice.totp")")" >"$demo/alice.login"
@@ -181,11 +226,11 @@ run grant_check 10.8.3.7
 run iamctl request revoke "$request" --reason "incident closed, giving it back"
 run grant_check 10.8.3.7
 
-say "9. The audit trail: every decision and change, hash-chained and signed"
+say "10. The audit trail: every decision and change, hash-chained and signed"
 run iamctl audit tail -n 8
 run iamctl audit verify --anchor "$demo/audit.anchor"
 note "The database itself refuses to rewrite history:"
 refused sqlite3 "$demo/state/iam.db" "UPDATE audit SET actor = 'nobody' WHERE seq = 1"
 
 say "Done"
-note "Everything above ran for real on this machine (the endpoint's state in $demo is removed now; --keep keeps it). Next: the host side (NSS, pam_iam, pam_jit with a real sshd and sudo) plugs into this endpoint. Run the tests with: scripts/test.sh"
+note "Everything above ran for real on this machine (the endpoint's state in $demo is removed now; --keep keeps it). Next: pam_jit with a real sudo plugs into this endpoint. Run the tests with: scripts/test.sh"

@@ -7,8 +7,9 @@ set -eu
 build=${1:-$iam_top/build}
 [ -f "$build/config.h" ] || die "configure $build first (it provides config.h)"
 cd "$iam_top"
-files=$(ls common/*.c nss_iam/*.c iamd/*.c policyd/*.c iamctl/*.c tests/api/*.c tests/nss/*.c)
-incs="-I$build -Icommon -Inss_iam -Iiamd -Ipolicyd -Iiamctl"
+files=$(ls common/*.c nss_iam/*.c pam_iam/*.c iamd/*.c policyd/*.c iamctl/*.c tests/api/*.c \
+	tests/nss/*.c tests/pam/*.c)
+incs="-I$build -Icommon -Inss_iam -Ipam_iam -Iiamd -Ipolicyd -Iiamctl -Itests/api"
 
 out=$(cppcheck --enable=warning,style,performance,portability --std=c11 --quiet \
 	--inline-suppr --suppress=missingIncludeSystem --suppress=variableScope \
@@ -17,6 +18,6 @@ out=$(cppcheck --enable=warning,style,performance,portability --std=c11 --quiet 
 
 out=$(clang-tidy --quiet $files -- $incs $(pkg-config --cflags json-c libcurl) \
 	-DIAM_SYSCONFDIR='"/etc"' -DIAM_LOCALSTATEDIR='"/var"' \
-	-DIAM_TEST_BUILDDIR='""' -DIAM_FAKETIME_LIB='""' 2>&1 | grep -E 'warning:|error:') || true
+	-DIAM_TEST_BUILDDIR='""' -DIAM_TEST_TOP_BUILDDIR='""' -DIAM_FAKETIME_LIB='""' 2>&1 | grep -E 'warning:|error:') || true
 [ -z "$out" ] || { echo "$out"; die "clang-tidy has findings"; }
 echo "cppcheck and clang-tidy: no findings"

@@ -1,0 +1,242 @@
+/* One PAM call's state: configuration, items, logging, the API client. */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <security/pam_ext.h>
+
+#include "log.h"
+#include "names.h"
+#include "pi.h"
+#include "pi_offline.h"
+#include "secmem.h"
+
+#define ARG(name, type, field) \
+	{ name, type, offsetof(struct pi_args, field), NULL, 0, 0, NULL }
+
+/* The arguments only a module has; every iam.conf key is an argument too. */
+static const struct iam_cfg_key pi_arg_schema[] = {
+	ARG("use_first_pass", IAM_CFG_BOOL, use_first_pass),
+	ARG("try_first_pass", IAM_CFG_BOOL, try_first_pass),
+	ARG("config", IAM_CFG_PATH, config),
+};
+#define PI_NARGS (sizeof(pi_arg_schema) / sizeof(pi_arg_schema[0]))
+
+struct warn_ctx {
+	pam_handle_t *pamh;
+};
+
+static void warn_cb(void *ctx, const char *msg)
+{
+	pam_syslog(((struct warn_ctx *)ctx)->pamh, LOG_WARNING, "event=config %s", msg);
+}
+
+/* config=PATH first, since the file is read before the other arguments
+ * override it. */
+static int read_module_args(struct pi *pi, int argc, const char **argv)
+{
+	struct iam_err err = { "" };
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		int r = iam_cfg_set_arg(pi_arg_schema, PI_NARGS, &pi->args, argv[i], &err);
+
+		if (r == -ENOENT)
+			continue; /* an iam.conf key: applied after the file */
+		if (r < 0) {
+			pam_syslog(pi->pamh, LOG_ERR, "event=config argument=\"%s\" error=\"%s\"",
+				   argv[i], err.msg);
+			return PAM_SERVICE_ERR;
+		}
+	}
+	return PAM_SUCCESS;
+}
+
+static int read_config(struct pi *pi, int argc, const char **argv)
+{
+	struct warn_ctx wc = { pi->pamh };
+	struct iam_err err = { "" };
+	const char *path = pi->args.config ? pi->args.config : IAM_HOST_CONFIG_PATH;
+	int i, r;
+
+	r = iam_host_config_load(path, &pi->cfg, warn_cb, &wc, &err);
+	if (r < 0 && r != -ENOENT) {
+		pam_syslog(pi->pamh, LOG_ERR, "event=config error=\"%s\"", err.msg);
+		return PAM_SERVICE_ERR;
+	}
+	for (i = 0; i < argc; i++) {
+		r = iam_cfg_set_arg(pi_arg_schema, PI_NARGS, &pi->args, argv[i], NULL);
+		if (r == 0)
+			continue;
+		r = iam_cfg_set_arg(iam_host_config_schema, iam_host_config_schema_len, &pi->cfg,
+				    argv[i], &err);
+		if (r == -ENOENT) {
+			/* as Linux-PAM modules do: logged and ignored */
+			pam_syslog(pi->pamh, LOG_WARNING, "event=config unknown_argument=\"%s\"",
+				   argv[i]);
+		} else if (r < 0) {
+			pam_syslog(pi->pamh, LOG_ERR, "event=config argument=\"%s\" error=\"%s\"",
+				   argv[i], err.msg);
+			return PAM_SERVICE_ERR;
+		}
+	}
+	if (iam_host_config_check(&pi->cfg, &err) < 0) {
+		pam_syslog(pi->pamh, LOG_ERR, "event=config error=\"%s\"", err.msg);
+		return PAM_SERVICE_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+static const char *item(pam_handle_t *pamh, int type)
+{
+	const void *v = NULL;
+
+	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || !v || !*(const char *)v)
+		return NULL;
+	return v;
+}
+
+/* Items become log fields and audit data: anything odd is dropped rather
+ * than passed on. */
+static const char *clean_item(pam_handle_t *pamh, int type)
+{
+	const char *v = item(pamh, type);
+
+	return v && iam_text_valid(v, 255) ? v : NULL;
+}
+
+int pi_open(struct pi *pi, pam_handle_t *pamh, int flags, int argc, const char **argv,
+	    const char *phase)
+{
+	int r;
+
+	memset(pi, 0, sizeof(*pi));
+	pi->pamh = pamh;
+	pi->flags = flags;
+	pi->phase = phase;
+	if (argc < 0 || (argc > 0 && !argv))
+		return PAM_SERVICE_ERR;
+	r = read_module_args(pi, argc, argv);
+	if (r == PAM_SUCCESS)
+		r = read_config(pi, argc, argv);
+	pi->service = clean_item(pamh, PAM_SERVICE);
+	pi->rhost = clean_item(pamh, PAM_RHOST);
+	pi->tty = clean_item(pamh, PAM_TTY);
+	return r;
+}
+
+void pi_close(struct pi *pi)
+{
+	iam_api_free(pi->api);
+	iam_host_config_free(&pi->cfg);
+	iam_cfg_free(pi_arg_schema, PI_NARGS, &pi->args);
+	memset(pi, 0, sizeof(*pi));
+}
+
+/* Longer than any account name a system takes (glibc: LOGIN_NAME_MAX 256). */
+#define PI_USER_MAX 256
+
+static int name_possible(const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	if (n == 0 || n >= PI_USER_MAX)
+		return 0;
+	for (p = name; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f || *p == ':' || *p == '/')
+			return 0;
+	return 1;
+}
+
+int pi_get_user(struct pi *pi)
+{
+	const char *user = NULL;
+	int r = pam_get_user(pi->pamh, &user, NULL);
+
+	if (r != PAM_SUCCESS) {
+		pi_log(pi, LOG_ERR, "pam_get_user", "error", pam_strerror(pi->pamh, r), NULL);
+		return r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : r;
+	}
+	if (!user || !name_possible(user)) {
+		pi_log(pi, LOG_NOTICE, "bad_user_name", "reason",
+		       "empty, too long, or with control characters, ':' or '/'", NULL);
+		return PAM_USER_UNKNOWN;
+	}
+	pi->user = user;
+	/* a break-glass account is pam_iam's to authenticate even when it is
+	 * a local one (the usual set-up: a local account with a locked
+	 * password); its other phases stay with pam_unix */
+	if (strcmp(pi->phase, "auth") == 0 && iam_name_valid(user) && pi_breakglass_listed(pi))
+		return PAM_SUCCESS;
+	r = pi_managed(pi, user);
+	if (r < 0 && strcmp(pi->phase, "auth") == 0) {
+		/* Without the local files root cannot be told from a directory
+		 * user: leave authentication to pam_unix rather than lock the
+		 * console. The account phase decides such a user (below). */
+		pi_log(pi, LOG_ERR, "ignore", "reason", "cannot read " PI_LOCAL_PASSWD, NULL);
+		return PAM_IGNORE;
+	}
+	if (r == 0) {
+		pi_log(pi, LOG_DEBUG, "ignore", "reason", "not a directory user", NULL);
+		return PAM_IGNORE;
+	}
+	return PAM_SUCCESS;
+}
+
+struct iam_api *pi_api(struct pi *pi)
+{
+	struct iam_http_config hc;
+	struct iam_err err = { "" };
+	char *token = NULL;
+
+	if (pi->api)
+		return pi->api;
+	if (!pi->cfg.endpoint) {
+		pi_log(pi, LOG_ERR, "config", "error", "no endpoint in the configuration", NULL);
+		return NULL;
+	}
+	if (iam_credential_read(pi->cfg.host_credential_file, 0, &token, &err) < 0) {
+		pi_log(pi, LOG_ERR, "credential", "file", pi->cfg.host_credential_file, "error",
+		       err.msg, NULL);
+		return NULL;
+	}
+	iam_host_http_config(&pi->cfg, &hc);
+	hc.user_agent = "pam_iam/" PACKAGE_VERSION;
+	pi->api = iam_api_new(&hc, token, &err);
+	iam_free_secret(token);
+	if (!pi->api)
+		pi_log(pi, LOG_ERR, "api", "error", err.msg, NULL);
+	return pi->api;
+}
+
+int pi_unreachable(int r, const struct iam_api_error *aerr)
+{
+	if (r == IAM_API_REFUSED)
+		return aerr->status >= 500;
+	return r == -ECONNREFUSED || r == -EHOSTUNREACH || r == -ETIMEDOUT || r == -EPROTO ||
+	       r == -EIO || r == -EBADMSG || r == -E2BIG || r == -ENETUNREACH;
+}
+
+void pi_log_kv(struct pi *pi, int prio, const char *event, const char *const *kv)
+{
+	struct iam_buf b;
+	size_t i;
+
+	if (prio == LOG_DEBUG && !pi->cfg.debug)
+		return;
+	iam_buf_init(&b, 4096);
+	iam_kv_add(&b, "event", event);
+	iam_kv_add(&b, "phase", pi->phase);
+	iam_kv_add(&b, "user", pi->user);
+	iam_kv_add(&b, "service", pi->service);
+	iam_kv_add(&b, "rhost", pi->rhost);
+	iam_kv_add(&b, "tty", pi->tty);
+	for (i = 0; kv[i]; i += 2)
+		iam_kv_add(&b, kv[i], kv[i + 1]);
+	pam_syslog(pi->pamh, prio, "%s", b.len ? iam_buf_str(&b) : "event=log_oom");
+	iam_buf_free(&b);
+}

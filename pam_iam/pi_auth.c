@@ -1,0 +1,141 @@
+/*
+ * pam_sm_authenticate: the password, then a TOTP code when the endpoint
+ * asks, checked by the endpoint; when it cannot be reached, the offline
+ * record or break-glass, never more.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "pi_auth.h"
+#include "pi_offline.h"
+#include "secmem.h"
+
+/* The endpoint's refusal as a PAM code, logged. */
+static int refused(struct pi *pi, const struct iam_api_error *aerr, const char *step)
+{
+	if (strcmp(aerr->code, "locked_out") == 0) {
+		char secs[32];
+
+		snprintf(secs, sizeof(secs), "%lld", aerr->retry_after);
+		pi_log(pi, LOG_NOTICE, step, "result", "locked", "retry_after", secs, NULL);
+		return PAM_MAXTRIES;
+	}
+	if (strcmp(aerr->code, "account_disabled") == 0) {
+		pi_log(pi, LOG_NOTICE, step, "result", "denied", "reason", "disabled", NULL);
+		pi_tell(pi, 1, "Your account is disabled; contact your administrator.");
+		return PAM_AUTH_ERR;
+	}
+	if (strcmp(aerr->code, "auth_failed") == 0) {
+		pi_log(pi, LOG_NOTICE, step, "result", "failed", NULL);
+		return PAM_AUTH_ERR;
+	}
+	/* unauthenticated host, forbidden, invalid_field...: a set-up fault the
+	 * endpoint answered, so no fallback, and a line an admin can act on */
+	pi_log(pi, LOG_ERR, step, "result", "error", "code", aerr->code, "message", aerr->message,
+	       NULL);
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+static int with_code(struct pi *pi, struct iam_api *api, const char *challenge)
+{
+	struct iam_api_error aerr;
+	struct iam_login_result res;
+	struct iam_err err = { "" };
+	char *code = NULL;
+	int r;
+
+	r = pi_prompt(pi, 0, "Verification code: ", &code);
+	if (r != PAM_SUCCESS)
+		return r;
+	r = iam_api_mfa(api, challenge, code, &res, &aerr, &err);
+	iam_free_secret(code);
+	if (r == 0) {
+		iam_login_result_free(&res);
+		return PAM_SUCCESS;
+	}
+	if (pi_unreachable(r, &aerr)) {
+		/* the password was right but the second factor cannot be
+		 * checked now: no offline shortcut around it */
+		pi_log(pi, LOG_ERR, "login_mfa", "result", "unavailable", "error", err.msg, NULL);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	return r == IAM_API_REFUSED ? refused(pi, &aerr, "login_mfa") : PAM_AUTHINFO_UNAVAIL;
+}
+
+/* PI_OFFLINE when the endpoint could not be reached, else a PAM code. */
+#define PI_OFFLINE (-1)
+
+static int online(struct pi *pi, const char *password, int *mfa)
+{
+	struct iam_api *api = pi_api(pi);
+	struct iam_api_error aerr;
+	struct iam_login_result res;
+	struct iam_err err = { "" };
+	int r;
+
+	*mfa = 0;
+	if (!api)
+		return PI_OFFLINE;
+	r = iam_api_login(api, pi->user, password, pi->service, pi->rhost, pi->tty, &res, &aerr,
+			  &err);
+	if (r < 0 && pi_unreachable(r, &aerr)) {
+		pi_log(pi, LOG_WARNING, "endpoint_unreachable", "error", err.msg, NULL);
+		return PI_OFFLINE;
+	}
+	if (r < 0)
+		return r == IAM_API_REFUSED ? refused(pi, &aerr, "login") : PAM_AUTHINFO_UNAVAIL;
+	if (strcmp(res.result, "mfa_required") == 0) {
+		*mfa = 1;
+		r = with_code(pi, api, res.challenge);
+	} else {
+		r = strcmp(res.result, "ok") == 0 ? PAM_SUCCESS : PAM_AUTHINFO_UNAVAIL;
+	}
+	iam_login_result_free(&res);
+	return r;
+}
+
+static int offline(struct pi *pi, const char *password)
+{
+	enum pi_cache_state s;
+
+	if (pi_breakglass_listed(pi))
+		return pi_breakglass_authenticate(pi, password);
+	s = pi_cache_user_state(pi);
+	if (s != PI_CACHE_ACTIVE) {
+		pi_log(pi, LOG_NOTICE, "offline_login", "result", "denied", "reason",
+		       s == PI_CACHE_DISABLED ? "disabled in the cache"
+		       : s == PI_CACHE_ABSENT ? "not in the cache (deprovisioned or unknown)"
+					      : "the cache cannot be read",
+		       NULL);
+		return s == PI_CACHE_ERROR ? PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
+	}
+	return pi_offline_authenticate(pi, password);
+}
+
+int pi_authenticate(struct pi *pi)
+{
+	const char *password = NULL;
+	int mfa = 0, r;
+
+	r = pi_get_password(pi, &password);
+	if (r != PAM_SUCCESS)
+		return r;
+	if (!password[0]) {
+		/* never sent anywhere: no account has an empty password */
+		pi_log(pi, LOG_NOTICE, "login", "result", "failed", "reason", "empty password", NULL);
+		return PAM_AUTH_ERR;
+	}
+	r = online(pi, password, &mfa);
+	if (r == PI_OFFLINE)
+		return offline(pi, password);
+	if (r == PAM_SUCCESS) {
+		pi_log(pi, LOG_INFO, "login", "result", "ok", "mfa", mfa ? "yes" : "no", NULL);
+		pi_offline_remember_login(pi, password, mfa);
+	}
+	return r;
+}

@@ -1,0 +1,117 @@
+/*
+ * Sessions are audit events: session.open and session.close with the user,
+ * service, tty, origin and a session id that ties the two (and pam_jit's
+ * elevations) together. Every session is reported, the host's own users'
+ * too: who had root and when is the question auditors ask. An event is
+ * spooled (fsync'd) before it is sent, so a dead endpoint costs at most one
+ * `timeout` and loses nothing; iamd delivers what is left. A failure to
+ * record never fails the session (that would lock root out when /var is
+ * full): it is logged at LOG_CRIT instead.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "audit_event.h"
+#include "json.h"
+#include "pi_auth.h"
+#include "secmem.h"
+
+#define SESSION_ENV "IAM_SESSION_ID"
+
+static void free_data(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/* pam_set_data keys carry the user: sudo and su change PAM_USER. */
+static void data_key(const struct pi *pi, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "pam_iam_session:%s", pi->user);
+}
+
+static int new_session_id(struct pi *pi, char out[33])
+{
+	unsigned char raw[16];
+	size_t i;
+
+	if (iam_random_bytes(raw, sizeof(raw)) < 0)
+		return -1;
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	(void)pi;
+	return 0;
+}
+
+/* The id open_session chose, as PAM data or, when another process runs the
+ * close (some callers do), from the PAM environment. */
+static const char *session_id(struct pi *pi)
+{
+	char key[300];
+	const void *v = NULL;
+
+	data_key(pi, key, sizeof(key));
+	if (pam_get_data(pi->pamh, key, &v) == PAM_SUCCESS && v)
+		return v;
+	return pam_getenv(pi->pamh, SESSION_ENV);
+}
+
+static void report(struct pi *pi, const char *type, const char *sid)
+{
+	struct json_object *data = json_object_new_object(), *ev = NULL;
+	struct iam_err err = { "" };
+	int delivered = 0;
+
+	if (data) {
+		iam_json_add_str(data, "service", pi->service);
+		iam_json_add_str(data, "origin", pi->rhost);
+		iam_json_add_str(data, "tty", pi->tty);
+		iam_json_add_str(data, "session_id", sid);
+	}
+	if (iam_event_new(type, pi->user, time(NULL), data, &ev, &err) < 0 ||
+	    iam_event_report(pi_api(pi), pi->cfg.spool_dir, pi->cfg.spool_max, ev, &delivered,
+			     &err) < 0)
+		pi_log(pi, LOG_CRIT, "audit_lost", "type", type, "session_id", sid, "error",
+		       err.msg, NULL);
+	else
+		pi_log(pi, LOG_INFO, type, "session_id", sid, "audit",
+		       delivered ? "delivered" : "spooled", NULL);
+	json_object_put(ev);
+}
+
+static int open_session(struct pi *pi)
+{
+	char sid[33], key[300], env[64], *copy;
+
+	if (new_session_id(pi, sid) < 0)
+		return PAM_SESSION_ERR;
+	data_key(pi, key, sizeof(key));
+	copy = strdup(sid);
+	if (!copy || pam_set_data(pi->pamh, key, copy, free_data) != PAM_SUCCESS) {
+		free(copy);
+		return PAM_BUF_ERR;
+	}
+	snprintf(env, sizeof(env), SESSION_ENV "=%s", sid);
+	if (pam_putenv(pi->pamh, env) != PAM_SUCCESS)
+		pi_log(pi, LOG_WARNING, "session", "error", "cannot set " SESSION_ENV, NULL);
+	report(pi, "session.open", sid);
+	return PAM_SUCCESS;
+}
+
+int pi_session(struct pi *pi, int open)
+{
+	const char *sid;
+
+	if (open)
+		return open_session(pi);
+	sid = session_id(pi);
+	report(pi, "session.close", sid ? sid : "unknown");
+	return PAM_SUCCESS;
+}
