@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,29 @@ int cli_bad_option(const struct iamd_command *cmd, int ch, char **argv)
 	if (optopt > 0 && optopt < 0x80 && word[0] == '-' && word[1] != '-')
 		return cli_usage(cmd, "unknown option '-%c'", optopt);
 	return cli_usage(cmd, "unknown option '%s'", word);
+}
+
+int cli_parse_conf_options(const struct iamd_command *cmd, int argc, char **argv,
+			   struct cli_conf_options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "stderr", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'e': o->log_stderr = 1; break;
+		case 'h': cli_help(cmd); return IAMD_EXIT_OK;
+		default: return cli_bad_option(cmd, ch, argv);
+		}
+	}
+	return -1;
 }
 
 int cli_fail(const char *fmt, ...)

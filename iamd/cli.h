@@ -37,6 +37,16 @@ int cli_usage(const struct iamd_command *cmd, const char *fmt, ...)
 /* getopt_long returned '?' or ':' (call with opterr = 0 and a leading ':'
  * in the short options). */
 int cli_bad_option(const struct iamd_command *cmd, int ch, char **argv);
+/* The options of a command that needs only iam.conf: --config FILE,
+ * --stderr and --help. Returns -1 to go on (positional arguments start at
+ * optind), else the exit code: help was shown, or a usage error. */
+struct cli_conf_options {
+	const char *config;
+	int log_stderr;
+};
+int cli_parse_conf_options(const struct iamd_command *cmd, int argc, char **argv,
+			   struct cli_conf_options *o);
+
 /* Prints "iamd: MESSAGE"; returns IAMD_EXIT_FAILED. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -17,37 +17,6 @@
 #include "log.h"
 #include "secmem.h"
 
-struct flush_options {
-	const char *config;
-	int log_stderr;
-};
-
-static int parse_options(const struct iamd_command *cmd, int argc, char **argv,
-			 struct flush_options *o, int *done)
-{
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "stderr", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
-
-	*done = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': o->config = optarg; break;
-		case 'e': o->log_stderr = 1; break;
-		case 'h': cli_help(cmd); *done = 1; return IAMD_EXIT_OK;
-		default: return cli_bad_option(cmd, ch, argv);
-		}
-	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	return IAMD_EXIT_OK;
-}
-
 /* A client of the endpoint with the host credential, as the daemon's. */
 static struct iam_api *connect_endpoint(const struct iam_host_config *cfg, struct iam_err *err)
 {
@@ -119,13 +88,15 @@ static int flush(const char *config, struct iam_err *err)
 
 static int run_flush(const struct iamd_command *cmd, int argc, char **argv)
 {
-	struct flush_options o = { NULL, 0 };
+	struct cli_conf_options o = { NULL, 0 };
 	struct iam_err err = { "" };
-	int r, done;
+	int r;
 
-	r = parse_options(cmd, argc, argv, &o, &done);
-	if (r != IAMD_EXIT_OK || done)
+	r = cli_parse_conf_options(cmd, argc, argv, &o);
+	if (r >= 0)
 		return r;
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	iam_log_init("iamd", o.log_stderr ? IAM_LOG_STDERR : IAM_LOG_SYSLOG, 0);
 	if (flush(o.config, &err) < 0)
 		return cli_fail("%s", err.msg);

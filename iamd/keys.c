@@ -168,33 +168,14 @@ static void log_outcome(const char *user, const struct outcome *oc, const struct
 	iam_buf_free(&line);
 }
 
-struct keys_options {
-	const char *config;
-	int log_stderr;
-};
-
 /* USER, or NULL when there is nothing to do but exit with *rc. */
 static const char *parse_options(const struct iamd_command *cmd, int argc, char **argv,
-				 struct keys_options *o, int *rc)
+				 struct cli_conf_options *o, int *rc)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "stderr", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
-
+	*rc = cli_parse_conf_options(cmd, argc, argv, o);
+	if (*rc >= 0)
+		return NULL;
 	*rc = IAMD_EXIT_OK;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': o->config = optarg; break;
-		case 'e': o->log_stderr = 1; break;
-		case 'h': cli_help(cmd); return NULL;
-		default: *rc = cli_bad_option(cmd, ch, argv); return NULL;
-		}
-	}
 	if (argc - optind == 1)
 		return argv[optind];
 	*rc = cli_usage(cmd, argc - optind > 1 ? "one USER only" : "missing USER");
@@ -203,7 +184,7 @@ static const char *parse_options(const struct iamd_command *cmd, int argc, char 
 
 static int run_keys(const struct iamd_command *cmd, int argc, char **argv)
 {
-	struct keys_options o = { NULL, 0 };
+	struct cli_conf_options o = { NULL, 0 };
 	struct outcome oc = { "invalid_name", 0, 0 };
 	struct iam_err err = { "" };
 	struct iam_buf out;
