@@ -213,6 +213,7 @@ run iamd --once
 if ssh_login dora "$(cat "$demo/dora.pw")" ""; then die "a deprovisioned user got in"; fi
 [ $quiet -eq 1 ] || { echo "    refused, as it should be; sshd says:"; grep -E "dora" "$demo/web1/sshd.log" | tail -n 3 | sed 's/^/    /'; }
 kill "$hostns_sshd_pid" 2>/dev/null; wait "$hostns_sshd_pid" 2>/dev/null || true
+hostns_sshd_pid= # its pid may soon be another program's: never kill it twice
 
 say "9. Early revocation"
 set_clock "tomorrow 14:20"

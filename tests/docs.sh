@@ -111,7 +111,8 @@ for f in "$pconfig" "$host_config" "$main_c" "$policyd_man" "$conf_man" \
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/iam-docs.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 99' INT TERM
 
 policyd_keys=$(schema_keys "$pconfig" pconfig_schema)
 host_keys=$(schema_keys "$host_config" iam_host_config_schema)

@@ -26,7 +26,10 @@ cleanup() {
 	for p in $iamd_pid $fake_pid $policyd_pid; do kill "$p" 2>/dev/null; done
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+# A signal ends the run (the EXIT trap cleans up); it never carries on
+# past a cleanup that already removed its files.
+trap cleanup EXIT
+trap 'echo "stopped by a signal"; exit 99' INT TERM
 
 failures=0
 fail() {

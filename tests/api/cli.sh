@@ -16,7 +16,10 @@ cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+# A signal ends the run (the EXIT trap cleans up); it never carries on
+# past a cleanup that already removed its files.
+trap cleanup EXIT
+trap 'echo "stopped by a signal"; exit 99' INT TERM
 
 "$POLICYD" --init "$tmp/state" --kdf-log2-n 10 >"$tmp/init.log" 2>&1 ||
 	{ cat "$tmp/init.log"; exit 99; }

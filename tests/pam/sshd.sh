@@ -30,7 +30,10 @@ cleanup() {
 	wait 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
+# A signal ends the run (the EXIT trap cleans up); it never carries on
+# past a cleanup that already removed its files.
+trap cleanup EXIT
+trap 'echo "stopped by a signal"; exit 99' INT TERM
 umask 022
 show_logs() {
 	echo "--- sshd log"; tail -n 40 "$T/sshd.log"
