@@ -199,6 +199,7 @@ static const struct iam_json_field login_map[] = {
 	LF("challenge", IAM_J_STRING, challenge, 0),
 	LF("token", IAM_J_STRING, token, 0),
 	LF("expires_at", IAM_J_INT64, expires_at, 0),
+	LF("password_stamp", IAM_J_STRING, password_stamp, 0),
 };
 
 static int finish_login(int r, struct json_object *obj, struct iam_login_result *out,

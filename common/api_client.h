@@ -60,6 +60,7 @@ struct iam_login_result {
 	char *challenge;  /* mfa_required */
 	char *token;      /* CLI logins: the session token (a secret) */
 	int64_t expires_at;
+	char *password_stamp; /* host logins: changes when the password is set */
 };
 
 int iam_api_login(struct iam_api *api, const char *user, const char *password,

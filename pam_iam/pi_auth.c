@@ -41,7 +41,18 @@ static int refused(struct pi *pi, const struct iam_api_error *aerr, const char *
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
-static int with_code(struct pi *pi, struct iam_api *api, const char *challenge)
+/* The endpoint's password stamp, kept for pi_offline_remember_login. */
+static void keep_stamp(const struct iam_login_result *res, char stamp[PI_STAMP_MAX])
+{
+	size_t n = res->password_stamp ? strlen(res->password_stamp) : 0;
+
+	stamp[0] = '\0';
+	if (n > 0 && n < PI_STAMP_MAX && strspn(res->password_stamp, "0123456789abcdef") == n)
+		memcpy(stamp, res->password_stamp, n + 1);
+}
+
+static int with_code(struct pi *pi, struct iam_api *api, const char *challenge,
+		     char stamp[PI_STAMP_MAX])
 {
 	struct iam_api_error aerr;
 	struct iam_login_result res;
@@ -55,6 +66,7 @@ static int with_code(struct pi *pi, struct iam_api *api, const char *challenge)
 	r = iam_api_mfa(api, challenge, code, &res, &aerr, &err);
 	iam_free_secret(code);
 	if (r == 0) {
+		keep_stamp(&res, stamp);
 		iam_login_result_free(&res);
 		return PAM_SUCCESS;
 	}
@@ -70,7 +82,7 @@ static int with_code(struct pi *pi, struct iam_api *api, const char *challenge)
 /* PI_OFFLINE when the endpoint could not be reached, else a PAM code. */
 #define PI_OFFLINE (-1)
 
-static int online(struct pi *pi, const char *password, int *mfa)
+static int online(struct pi *pi, const char *password, int *mfa, char stamp[PI_STAMP_MAX])
 {
 	struct iam_api *api = pi_api(pi);
 	struct iam_api_error aerr;
@@ -91,9 +103,10 @@ static int online(struct pi *pi, const char *password, int *mfa)
 		return r == IAM_API_REFUSED ? refused(pi, &aerr, "login") : PAM_AUTHINFO_UNAVAIL;
 	if (strcmp(res.result, "mfa_required") == 0) {
 		*mfa = 1;
-		r = with_code(pi, api, res.challenge);
+		r = with_code(pi, api, res.challenge, stamp);
 	} else {
 		r = strcmp(res.result, "ok") == 0 ? PAM_SUCCESS : PAM_AUTHINFO_UNAVAIL;
+		keep_stamp(&res, stamp);
 	}
 	iam_login_result_free(&res);
 	return r;
@@ -120,6 +133,7 @@ static int offline(struct pi *pi, const char *password)
 int pi_authenticate(struct pi *pi)
 {
 	const char *password = NULL;
+	char stamp[PI_STAMP_MAX] = "";
 	int mfa = 0, r;
 
 	r = pi_get_password(pi, &password);
@@ -130,12 +144,12 @@ int pi_authenticate(struct pi *pi)
 		pi_log(pi, LOG_NOTICE, "login", "result", "failed", "reason", "empty password", NULL);
 		return PAM_AUTH_ERR;
 	}
-	r = online(pi, password, &mfa);
+	r = online(pi, password, &mfa, stamp);
 	if (r == PI_OFFLINE)
 		return offline(pi, password);
 	if (r == PAM_SUCCESS) {
 		pi_log(pi, LOG_INFO, "login", "result", "ok", "mfa", mfa ? "yes" : "no", NULL);
-		pi_offline_remember_login(pi, password, mfa);
+		pi_offline_remember_login(pi, password, mfa, stamp);
 	}
 	return r;
 }

@@ -50,6 +50,12 @@ static int parse_field(struct pi_offline *rec, const char *key, const char *val)
 {
 	long long v;
 
+	if (strcmp(key, "stamp") == 0) {
+		if (strlen(val) >= sizeof(rec->stamp))
+			return -EINVAL;
+		snprintf(rec->stamp, sizeof(rec->stamp), "%s", strcmp(val, "-") ? val : "");
+		return 0;
+	}
 	if (strcmp(key, "verifier") == 0) {
 		size_t n = strlen(val);
 
@@ -124,9 +130,10 @@ static int save(struct pi *pi, const struct pi_offline *rec, struct iam_err *err
 		return r;
 	if ((r = pi_private_dir(pi->cfg.offline_dir, err)) < 0)
 		return r;
-	n = snprintf(text, sizeof(text), RECORD_MAGIC "auth_time %lld\nmfa %d\nverifier %s\n"
-		     "account_time %lld\n", (long long)rec->auth_time, rec->mfa,
-		     rec->verifier[0] ? rec->verifier : "-", (long long)rec->account_time);
+	n = snprintf(text, sizeof(text), RECORD_MAGIC "auth_time %lld\nmfa %d\nstamp %s\n"
+		     "verifier %s\naccount_time %lld\n", (long long)rec->auth_time, rec->mfa,
+		     rec->stamp[0] ? rec->stamp : "-", rec->verifier[0] ? rec->verifier : "-",
+		     (long long)rec->account_time);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		r = -EINVAL;
 	else
@@ -143,20 +150,38 @@ void pi_offline_forget(struct pi *pi)
 		pi_log(pi, LOG_ERR, "offline_record", "error", strerror(errno), NULL);
 }
 
-void pi_offline_remember_login(struct pi *pi, const char *password, int mfa)
+/* A verifier made at another offline_kdf_log2n is made again. */
+static int same_cost(const struct pi_offline *rec, const struct iam_kdf_params *kp)
+{
+	char prefix[64];
+	int n = snprintf(prefix, sizeof(prefix), "$scrypt$ln=%u,r=%u,p=%u$", kp->log2_n, kp->r,
+			 kp->p);
+
+	return n > 0 && strncmp(rec->verifier, prefix, (size_t)n) == 0;
+}
+
+void pi_offline_remember_login(struct pi *pi, const char *password, int mfa,
+			       const char *stamp)
 {
 	struct iam_kdf_params kp = { (unsigned)pi->cfg.offline_kdf_log2n, 8, 1 };
 	struct iam_err err = { "" };
 	struct pi_offline rec;
+	int keep;
 
 	if (pi->cfg.offline_max_age == 0)
 		return; /* no offline logins: keep no verifier at all */
 	if (load(pi, &rec, &err) < 0)
 		memset(&rec, 0, sizeof(rec)); /* a broken record is replaced */
+	keep = stamp[0] && strcmp(rec.stamp, stamp) == 0 && rec.mfa == mfa &&
+	       same_cost(&rec, &kp);
 	rec.auth_time = time(NULL);
 	rec.mfa = mfa;
-	if (iam_kdf_hash(password, &kp, rec.verifier, &err) < 0 || save(pi, &rec, &err) < 0)
+	snprintf(rec.stamp, sizeof(rec.stamp), "%s", stamp);
+	if ((!keep && iam_kdf_hash(password, &kp, rec.verifier, &err) < 0) ||
+	    save(pi, &rec, &err) < 0)
 		pi_log(pi, LOG_ERR, "offline_record", "error", err.msg, NULL);
+	else
+		pi_log(pi, LOG_DEBUG, "offline_record", "verifier", keep ? "kept" : "new", NULL);
 	iam_wipe(&rec, sizeof(rec));
 }
 

@@ -13,16 +13,24 @@
 #include "kdf.h"
 #include "pi.h"
 
+#define PI_STAMP_MAX 33
+
 struct pi_offline {
 	int64_t auth_time;    /* last online password login, 0: none */
 	int mfa;              /* that login needed a TOTP code */
+	char stamp[PI_STAMP_MAX]; /* the endpoint's password stamp then, or "" */
 	char verifier[IAM_KDF_MAX];
 	int64_t account_time; /* last online "allow" for this host, 0: none */
 };
 
-/* After an online login: a fresh verifier of password. Failures are
- * logged and harmless (the login stands; only the fallback is lost). */
-void pi_offline_remember_login(struct pi *pi, const char *password, int mfa);
+/* After an online login: a fresh verifier of password, unless the record
+ * already has one made under the same password stamp (the endpoint's
+ * password has not been set since, and it just accepted this password, so
+ * the verifier is of this password): then only the time moves, and the
+ * login pays no local scrypt. Failures are logged and harmless (the login
+ * stands; only the fallback is lost). */
+void pi_offline_remember_login(struct pi *pi, const char *password, int mfa,
+			       const char *stamp);
 /* After an online account "allow"; a deny forgets the user's record. */
 void pi_offline_remember_account(struct pi *pi, int allowed);
 

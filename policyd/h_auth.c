@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api.h"
 #include "attempt.h"
+#include "encode.h"
 #include "names.h"
 #include "secmem.h"
 #include "token.h"
@@ -30,6 +32,22 @@ static const struct iam_json_field login_fields[] = {
 static void reply_unrecorded(struct reply *out)
 {
 	reply_error(out, 503, "unavailable", "The login could not be recorded; retry.");
+}
+
+/* For a host: a stamp that changes whenever the password is set (it hashes
+ * the salted verifier, and reveals nothing about the password), so pam_iam
+ * can keep its offline verifier instead of paying for a new scrypt at every
+ * login while the password stays the same. */
+static void add_password_stamp(struct json_object *body, const struct login_facts *f)
+{
+	char hex[IAM_SHA256_HEX_LEN + 1], in[sizeof(f->verifier) + 32];
+	int n = snprintf(in, sizeof(in), "iam-password-stamp:%s", f->verifier);
+
+	if (n > 0 && (size_t)n < sizeof(in) && iam_sha256_hex(in, (size_t)n, hex) == 0) {
+		hex[32] = '\0';
+		iam_json_add_str(body, "password_stamp", hex);
+	}
+	iam_wipe(in, sizeof(in));
 }
 
 /* The credentials are right: refuse a disabled account, else answer ok
@@ -57,6 +75,8 @@ static void succeed(struct attempt *a, const struct login_facts *f, int mfa, con
 	iam_json_add_str(body, "result", "ok");
 	iam_json_add_str(body, "user", a->user);
 	iam_json_add_bool(body, "mfa", mfa);
+	if (r->who.kind == P_HOST)
+		add_password_stamp(body, f);
 	if (r->who.kind != P_HOST) {
 		if (store_session_create(r->st, f->user_id, mfa, r->now, expires, token) != ST_OK) {
 			json_object_put(body);

@@ -59,10 +59,24 @@ static void test_password_login(void **state)
 	assert_int_equal(api(&env, token, "GET", "/v1/whoami", NULL), 200);
 	assert_string_equal(jstr(&env, "kind"), "user");
 	assert_string_equal(jstr(&env, "name"), "alice");
-	/* a host asks for a decision and gets no session */
+	assert_null(jget(&env, "password_stamp"));
+	/* a host asks for a decision and gets no session, but the password's
+	 * stamp, the same at every login until the password is set again */
 	assert_int_equal(try_login(host, "alice", "correct horse"), 200);
 	assert_string_equal(jstr(&env, "result"), "ok");
 	assert_null(jget(&env, "token"));
+	{
+		char stamp[64];
+
+		assert_int_equal(strlen(jstr(&env, "password_stamp")), 32);
+		snprintf(stamp, sizeof(stamp), "%s", jstr(&env, "password_stamp"));
+		assert_int_equal(try_login(host, "alice", "correct horse"), 200);
+		assert_string_equal(jstr(&env, "password_stamp"), stamp);
+		assert_int_equal(api(&env, env.admin, "POST", "/v1/users/alice/password",
+				     "{\"password\":\"correct horse\"}"), 200);
+		assert_int_equal(try_login(host, "alice", "correct horse"), 200);
+		assert_string_not_equal(jstr(&env, "password_stamp"), stamp);
+	}
 	free(token);
 }
 

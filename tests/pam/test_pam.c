@@ -248,6 +248,8 @@ static void write_cache(void)
 				       "/bin/bash", 0) >= 0);
 	assert_true(iam_cache_add_user(b, "pat", 200105, 200105, "", "/home/pat", "/bin/bash",
 				       0) >= 0);
+	assert_true(iam_cache_add_user(b, "vera", 200106, 200106, "", "/home/vera", "/bin/bash",
+				       0) >= 0);
 	assert_int_equal(iam_cache_build(b, 1, time(NULL), &image, &size, &err), 0);
 	snprintf(path, sizeof(path), "%s/nss.cache", T);
 	assert_int_equal(iam_cache_write_file(path, image, size, &err), 0);
@@ -258,7 +260,7 @@ static void write_cache(void)
 static void directory(void)
 {
 	const char *users[] = { "alice", "tina", "dave", "nora", "gone", "locky", "olga",
-				"pat" };
+				"pat", "vera" };
 	size_t i;
 
 	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
@@ -662,6 +664,47 @@ static void test_unsafe_record_is_refused(void **state)
 	assert_int_equal(auth_with("iamtest-down", "olga", "olga-Secret-42", NULL), PAM_SUCCESS);
 }
 
+static void read_verifier(const char *user, char *out, size_t outsz)
+{
+	char path[300], line[256];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/offline/%s", T, user);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "verifier ", 9) == 0)
+			snprintf(out, outsz, "%.200s", line + 9);
+	if (f)
+		fclose(f);
+	assert_true(out[0] == '$');
+}
+
+/* The verifier is made once per password, not at every login: the
+ * endpoint's password stamp tells when the password was set again. */
+static void test_offline_verifier_follows_the_password(void **state)
+{
+	char first[256], again[256], renewed[256];
+
+	(void)state;
+	assert_int_equal(auth_with(SVC, "vera", "vera-Secret-42", NULL), PAM_SUCCESS);
+	read_verifier("vera", first, sizeof(first));
+	assert_int_equal(auth_with(SVC, "vera", "vera-Secret-42", NULL), PAM_SUCCESS);
+	read_verifier("vera", again, sizeof(again));
+	assert_string_equal(first, again);
+	/* an administrator sets a new password: the next login makes a new
+	 * verifier, and the old password no longer works offline */
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/users/vera/password",
+			     "{\"password\":\"vera-Other-Secret-43\"}"), 200);
+	assert_int_equal(auth_with(SVC, "vera", "vera-Other-Secret-43", NULL), PAM_SUCCESS);
+	read_verifier("vera", renewed, sizeof(renewed));
+	assert_string_not_equal(first, renewed);
+	assert_int_equal(auth_with("iamtest-down", "vera", "vera-Secret-42", NULL), PAM_AUTH_ERR);
+	assert_int_equal(auth_with("iamtest-down", "vera", "vera-Other-Secret-43", NULL),
+			 PAM_SUCCESS);
+}
+
 /* --- break-glass ------------------------------------------------------------ */
 
 static void bg_code(int steps, char code[7])
@@ -796,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_offline_never_for_disabled_or_removed),
 		cmocka_unit_test(test_offline_record_too_old),
 		cmocka_unit_test(test_unsafe_record_is_refused),
+		cmocka_unit_test(test_offline_verifier_follows_the_password),
 		cmocka_unit_test(test_breakglass),
 		cmocka_unit_test(test_blackholed_endpoint_is_bounded),
 		cmocka_unit_test(test_garbage_endpoint),
