@@ -39,8 +39,10 @@
  * p50/p99 are nearest rank (with N=50, p99 is the largest but none).
  *
  * -K times iam_kdf_hash() at N = 2^LOG2_N, r = 8, p = 1: exactly the call
- * with which pam_iam makes the offline verifier after each online login
- * (pi_offline_remember_login), one untimed first:
+ * with which pam_iam makes the offline verifier (pi_offline_remember_login:
+ * at a user's first online login on the host, and again when the
+ * endpoint's password stamp or offline_kdf_log2n changed), one untimed
+ * first:
  *   KDFHASH ln=15 r=8 p=1 n=20 median_ms=.. p99_ms=.. min_ms=.. max_ms=..
  */
 #include "config.h"

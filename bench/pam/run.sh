@@ -10,11 +10,11 @@
 # BUILD is a built tree configured with --sysconfdir=/etc (libnss_iam reads
 # /etc/iam/iam.conf, which here is an overlay in a private mount namespace),
 # e.g. ./configure --prefix=/usr --sysconfdir=/etc --localstatedir=/var.
-# About 6 to 7 minutes on 2 cores (up to 2 more on a busy machine: it waits
+# About 10 minutes on 2 cores (up to 2 more on a busy machine: it waits
 # for quiet spells); prints Markdown for bench/RESULTS.md ("pam_iam logins")
 # on standard output, progress on standard error. Exit status 1 when a
 # check fails (a failed login, a wrong PAM answer, a missing offline or
-# audit record).
+# audit record, an offline verifier made again in the steady state).
 #
 # NEEDS: root (unshare -m, overlay mounts, sshd; pam_iam trusts only
 # root-owned configuration), the Debian packages openssh-server and
@@ -39,9 +39,9 @@
 #    2 x (--warmup + --logins) directory users with TOTP on the benchmark's
 #    endpoint and as many again on the control (iamctl mfa enroll NAME
 #    --print-secret; a TOTP code is accepted once per 30 s step per user, so
-#    every login has its own user), a user without TOTP for the in-process
-#    breakdown, one that never logs in (no offline record) for the
-#    dead-endpoint runs. iamd --once writes each NSS cache.
+#    a user logs in once in each pass below), a user without TOTP for the
+#    in-process breakdown, one that never logs in (no offline record) for
+#    the dead-endpoint runs. iamd --once writes each NSS cache.
 # 3. Three sshd (scripts/hostns.sh), each in its own namespace with
 #    examples/pam.d/sshd and its own /etc/iam/iam.conf:
 #      a  the benchmark's endpoint, pam.d as shipped (pam_iam, then
@@ -50,28 +50,41 @@
 #      b  the benchmark's endpoint, pam_iam with offline_max_age=0 (no
 #         offline verifier is made)
 #      c  the control endpoint, pam_iam with offline_max_age=0
-# 4. --warmup rounds, then --logins measured rounds; each round is four
-#    keyboard-interactive logins over loopback running "true" (ssh with
-#    SSH_ASKPASS answering "Password:" and "Verification code:", see
-#    hostns_login), in a rotating order:
+# 4. Two passes, each of --warmup rounds, then --logins measured rounds;
+#    each round is four keyboard-interactive logins over loopback running
+#    "true" (ssh with SSH_ASKPASS answering "Password:" and "Verification
+#    code:", see hostns_login), in a rotating order:
 #      pam_unix            the local user (host a)
 #      pam_iam             a directory user, password + TOTP code (host a)
 #      pam_iam, no offline the same with offline_max_age=0 (host b)
 #      control             the same against the control endpoint (host c)
+#    a. The enrolment pass: every directory user's FIRST login on its
+#       host. On host a pam_iam makes the user's offline record with its
+#       scrypt verifier: the "first login" figures.
+#    b. A wait until the TOTP step of the last enrolment code has passed
+#       (computed from the clock: at most 30 s), so that each user's second
+#       code is of a later step than its first (checked for every login).
+#    c. The steady state: the same users again, one login each. pam_iam
+#       finds the record made under the same password stamp and keeps the
+#       verifier (only the record's time moves; checked afterwards on the
+#       records: the same verifier, the same stamp, a later auth_time).
 #    Wall time per login from bash's $EPOCHREALTIME (the clock of
 #    date +%s%N, without a fork) around ssh; the TOTP code is computed
 #    before the clock starts. --gap seconds between logins let the last
 #    session's close (and its audit event) finish. Before each measured
-#    round, the two KDFs are timed alone once each (below), so that they
-#    are sampled in the same conditions as the logins.
+#    round, the KDFs that pass's pam_iam logins run are timed alone once
+#    each (below), so that they are sampled in the same conditions as the
+#    logins: the endpoint's in both passes, the offline verifier's in the
+#    enrolment pass.
 # 5. The KDFs alone: bench/kdf_cost at the endpoint's kdf_log2_n (the
 #    verification each login costs the endpoint) and pamlat -K at
-#    offline_kdf_log2n (iam_kdf_hash: the verifier pam_iam makes after each
-#    online login): once per round as said, and --kdf-n back to back after
-#    the logins; the control's ln=10 back to back. Then pamlat in process
-#    against the live endpoints (user without TOTP; pam_authenticate,
+#    offline_kdf_log2n (iam_kdf_hash: the verifier pam_iam makes at a
+#    user's first login): once per round as said, and --kdf-n back to back
+#    after the logins; the control's ln=10 back to back. Then pamlat in
+#    process against the live endpoints (user without TOTP; pam_authenticate,
 #    pam_acct_mgmt, pam_open_session, pam_close_session timed alone), with
-#    offline records on and off.
+#    offline records on and off (on: the first run makes the verifier, the
+#    timed runs keep it).
 # 6. The endpoint dead, pamlat in process, a user with no offline record:
 #    connection refused, blackhole (accepts, never answers), syndrop (SYNs
 #    dropped by the kernel: full accept queue), at each --timeouts
@@ -85,8 +98,8 @@
 #   --build DIR      the build tree (default: ../../build next to this script)
 #   --tools DIR      where pamlat and kdf_cost are (default: DIR/bench; built
 #                    with make there when missing)
-#   --logins N       measured logins per series (default 60)
-#   --warmup N       unmeasured logins per series first (default 3)
+#   --logins N       measured logins per series and pass (default 60)
+#   --warmup N       unmeasured logins per series first, in each pass (default 3)
 #   --runs N         runs per dead-endpoint case (default 50)
 #   --kdf-n N        KDF computations timed (default 20)
 #   --timeouts "1s 2s"  connect_timeout values for the dead endpoint
@@ -94,7 +107,7 @@
 #   --gap SECONDS    pause between logins (default 0.15)
 #   --dir DIR        where the working directory goes (default /var/tmp)
 #   --quiet-wait S   wait up to S seconds for the machine to go quiet before
-#                    the logins (default 60; at most 30, 20 and 10 s before
+#                    each pass's measured logins (default 60; at most 30, 20 and 10 s before
 #                    the later parts; 0: do not wait)
 #   --keep           keep the working directory (logs, raw samples)
 set -u -o pipefail
@@ -325,70 +338,143 @@ host c ctl offline_max_age=0
 log "sshd on 127.0.0.1:${port[a]} (pam_iam as shipped; the local user), :${port[b]} (offline_max_age=0), :${port[c]} (control endpoint, offline_max_age=0)"
 
 # --- 4. Logins -------------------------------------------------------------------------------
-# login SERIES ROUND USER: one timed login; appends "round series user us rc".
+# Two passes of rounds, each user logging in once in each:
+#   enrol   every benchmark user's first login on its host (pam_iam makes
+#           the user's offline verifier on host a): the first-login figures
+#   logins  the same users again, after the TOTP step of the last enrolment
+#           code has passed: the steady state (pam_iam keeps the verifier)
+# login PASS SERIES ROUND USER: one timed login; appends
+# "round series user us rc" to $work/PASS.txt.
+declare -A code_step # user: the latest TOTP step its enrolment code can be of
+last_code_t=0        # when the last enrolment code was computed (after oathtool)
+totp_bad=0           # steady-state codes not of a later step than the enrolment's
 login() {
-	local series=$1 round=$2 user=$3 h code='' pw=$password t0 t1 rc
+	local pass=$1 series=$2 round=$3 user=$4 h code='' pw=$password t0 t1 tc rc
 	case $series in
 	unix) h=a pw=$local_password ;;
-	iam) h=a ;;
+	iam|iam1) h=a ;;
 	iam0) h=b ;;
 	ctl) h=c ;;
 	esac
 	hostns_port=${port[$h]}
-	[ "$series" = unix ] || code=$(oathtool --totp -b "$(cat "$work/totp/$user")")
+	if [ "$series" != unix ]; then
+		tc=$EPOCHREALTIME
+		code=$(oathtool --totp -b "$(cat "$work/totp/$user")")
+		if [ "$pass" = enrol ]; then
+			# oathtool read the clock before this: its code is of
+			# this step or an earlier one
+			last_code_t=$EPOCHREALTIME
+			code_step[$user]=$((${last_code_t%.*} / 30))
+		elif [ -z "${code_step[$user]:-}" ] || [ $((${tc%.*} / 30)) -le "${code_step[$user]}" ]; then
+			# tc is before oathtool read the clock: its code is of
+			# this step or a later one
+			totp_bad=$((totp_bad + 1))
+			log "$user: no enrolment login, or its code may be of the same TOTP step"
+		fi
+	fi
 	t0=$EPOCHREALTIME
 	hostns_login "${hostdir[$h]}" "$user" "$pw" "$code" true >/dev/null 2>>"$work/ssh.err"
 	rc=$?
 	t1=$EPOCHREALTIME
-	echo "$round $series $user $((${t1/./} - ${t0/./})) $rc" >>"$work/logins.txt"
-	[ "$rc" = 0 ] || log "login $series $user failed (ssh exit $rc)"
+	echo "$round $series $user $((${t1/./} - ${t0/./})) $rc" >>"$work/$pass.txt"
+	[ "$rc" = 0 ] || log "login ($pass) $series $user failed (ssh exit $rc)"
 }
 series_order=(unix iam iam0 ctl)
-round() { # ROUND (negative: warm-up) INDEX
-	local r=$1 i=$2 k s
-	# the KDFs alone, once per round, in the same conditions as the logins
+round() { # PASS ROUND (negative: warm-up) INDEX
+	local pass=$1 r=$2 i=$3 k s
+	# the KDFs this pass's pam_iam logins run, alone, once per round, in
+	# the same conditions as the logins: the endpoint's in both passes,
+	# pam_iam's offline verifier in the enrolment pass (where it is made)
 	if [ "$r" -gt 0 ]; then
-		"$kdf_cost" -n 1 -l "$kdf_ln" >>"$work/kdf_endpoint_rounds.txt" || die "kdf_cost failed"
-		"$pamlat" -K "$offline_ln" -n 1 >>"$work/kdf_offline_rounds.txt" || die "pamlat -K failed"
+		"$kdf_cost" -n 1 -l "$kdf_ln" >>"$work/kdf_endpoint_$pass.txt" || die "kdf_cost failed"
+		if [ "$pass" = enrol ]; then
+			"$pamlat" -K "$offline_ln" -n 1 >>"$work/kdf_offline_$pass.txt" || die "pamlat -K failed"
+		fi
 		sleep "$gap"
 	fi
 	for k in 0 1 2 3; do
 		s=${series_order[$(((i + k) % 4))]}
 		case $s in
-		unix) login unix "$r" pblocal ;;
-		iam) login iam "$r" "$(printf 'pba%03d' "$i")" ;;
-		iam0) login iam0 "$r" "$(printf 'pbb%03d' "$i")" ;;
-		ctl) login ctl "$r" "$(printf 'pbc%03d' "$i")" ;;
+		unix) login "$pass" unix "$r" pblocal ;;
+		iam) login "$pass" "$([ "$pass" = enrol ] && echo iam1 || echo iam)" "$r" "$(printf 'pba%03d' "$i")" ;;
+		iam0) login "$pass" iam0 "$r" "$(printf 'pbb%03d' "$i")" ;;
+		ctl) login "$pass" ctl "$r" "$(printf 'pbc%03d' "$i")" ;;
 		esac
 		sleep "$gap"
 	done
 }
-log "warm-up: $warmup rounds"
-for i in $(seq "$warmup"); do round "-$i" "$i"; done
+# CPU accounting and load around a pass's measured rounds
+span_begin() {
+	span_load=$(cut -d' ' -f1-3 /proc/loadavg)
+	span_b=$(cpu_busy); span_s=$(tree_cpu $$ "${pid[@]}"); span_p=$(tree_cpu "${pid[prod]}")
+	span_t=$EPOCHREALTIME
+}
+span_end() { # PASS
+	local t1=$EPOCHREALTIME b1 s1 p1 wall
+	b1=$(cpu_busy); s1=$(tree_cpu $$ "${pid[@]}"); p1=$(tree_cpu "${pid[prod]}")
+	wall=$(awk -v a="$span_t" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
+	meta "${1}_wall_s" "$wall"
+	meta "${1}_other_cpu_pct" "$(awk -v o=$(((b1 - span_b) - (s1 - span_s))) -v t="$clk_tck" -v d="$wall" 'BEGIN {o = o < 0 ? 0 : o; printf "%.0f", 100 * o / t / d}')"
+	meta "${1}_bench_cpu_pct" "$(awk -v o=$((s1 - span_s)) -v t="$clk_tck" -v d="$wall" 'BEGIN {printf "%.0f", 100 * o / t / d}')"
+	meta "${1}_policyd_cpu_ms_per_round" "$(awk -v o=$((p1 - span_p)) -v t="$clk_tck" -v n="$logins" 'BEGIN {printf "%.1f", 1000 * o / t / n}')"
+	meta "${1}_load_before" "$span_load"
+	meta "${1}_load_after" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+# offline_snapshot FILE: "user auth_time stamp verifier-digest" for each
+# offline record of host a's directory users (the verifier itself is not
+# kept, only a digest to compare)
+offline_snapshot() {
+	local f
+	for f in "$work/prod/offline"/pba*; do
+		[ -e "$f" ] || continue
+		printf '%s %s %s %s\n' "${f##*/}" "$(sed -n 's/^auth_time //p' "$f")" \
+			"$(sed -n 's/^stamp //p' "$f")" \
+			"$(sed -n 's/^verifier //p' "$f" | sha256sum | cut -c1-16)"
+	done >"$1"
+}
+
+# The enrolment pass: every user's first login (host a: pam_iam makes the
+# offline verifier). Its first --warmup rounds are unmeasured.
+log "enrolment pass: every user's first login; $warmup warm-up rounds"
+for i in $(seq "$warmup"); do round enrol "-$i" "$i"; done
+mv "$work/enrol.txt" "$work/enrol_warmup.txt"
+wait_quiet
+log "enrolment pass: $logins rounds of (pam_unix, pam_iam first login, pam_iam offline_max_age=0, control)"
+span_begin
+for i in $(seq "$logins"); do round enrol "$i" $((warmup + i)); done
+span_end enrol
+offline_snapshot "$work/offline_after_enrol.txt"
+
+# A TOTP code is refused at or before the last accepted step of its user:
+# wait until the step of the last enrolment code has passed, so that every
+# steady-state code is of a later step than its user's enrolment code.
+totp_end=$(((${last_code_t%.*} / 30 + 1) * 30))
+totp_wait=$(awk -v e="$totp_end" -v n="$EPOCHREALTIME" 'BEGIN {d = e - n; printf "%.3f", (d > 0 ? d + 0.01 : 0)}')
+log "waiting ${totp_wait}s: the TOTP step of the last enrolment code ends at $(date -u -d "@$totp_end" +%H:%M:%S)"
+meta totp_wait_s "$totp_wait"
+sleep "$totp_wait"
+
+log "steady state: $warmup warm-up rounds"
+for i in $(seq "$warmup"); do round logins "-$i" "$i"; done
 mv "$work/logins.txt" "$work/warmup.txt"
 wait_quiet
-log "measuring: $logins rounds of (pam_unix, pam_iam, pam_iam offline_max_age=0, control)"
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-b0=$(cpu_busy); s0=$(tree_cpu $$ "${pid[@]}"); p0=$(tree_cpu "${pid[prod]}")
-t_login0=$EPOCHREALTIME
-for i in $(seq "$logins"); do round "$i" $((warmup + i)); done
-t_login1=$EPOCHREALTIME
-b1=$(cpu_busy); s1=$(tree_cpu $$ "${pid[@]}"); p1=$(tree_cpu "${pid[prod]}")
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-login_s=$(awk -v a="$t_login0" -v b="$t_login1" 'BEGIN {printf "%.1f", b - a}')
-meta login_wall_s "$login_s"
-meta login_other_cpu_pct "$(awk -v o=$(((b1 - b0) - (s1 - s0))) -v t="$clk_tck" -v d="$login_s" 'BEGIN {o = o < 0 ? 0 : o; printf "%.0f", 100 * o / t / d}')"
-meta login_bench_cpu_pct "$(awk -v o=$((s1 - s0)) -v t="$clk_tck" -v d="$login_s" 'BEGIN {printf "%.0f", 100 * o / t / d}')"
-meta policyd_cpu_ms_per_round "$(awk -v o=$((p1 - p0)) -v t="$clk_tck" -v n="$logins" 'BEGIN {printf "%.1f", 1000 * o / t / n}')"
-meta load_before "$load_before"
-meta load_after "$load_after"
-# sshd's own word: every directory login passed through PAM
+log "steady state: $logins rounds of (pam_unix, pam_iam, pam_iam offline_max_age=0, control)"
+span_begin
+for i in $(seq "$logins"); do round logins "$i" $((warmup + i)); done
+span_end login
+offline_snapshot "$work/offline_after_logins.txt"
+meta totp_bad "$totp_bad"
+# sshd's own word: every directory login passed through PAM (both passes)
 meta accepted_a "$(grep -c 'Accepted keyboard-interactive/pam for pba' "${hostdir[a]}/sshd.log")"
 meta accepted_b "$(grep -c 'Accepted keyboard-interactive/pam for pbb' "${hostdir[b]}/sshd.log")"
 meta accepted_c "$(grep -c 'Accepted keyboard-interactive/pam for pbc' "${hostdir[c]}/sshd.log")"
 meta accepted_local "$(grep -c 'Accepted keyboard-interactive/pam for pblocal' "${hostdir[a]}/sshd.log")"
 meta offline_records "$(ls "$work/prod/offline" 2>/dev/null | grep -c '^pba')"
 meta offline_records_b "$(ls "$work/prod/offline" 2>/dev/null | grep -c '^pbb')"
+# the steady state kept each verifier: the same digest, a stamp, a later
+# auth_time than after the first login
+meta verifiers_kept "$(join "$work/offline_after_enrol.txt" "$work/offline_after_logins.txt" |
+	awk '$3 != "" && $3 != "-" && $3 == $6 && $4 == $7 && $5 > $2' | wc -l)"
 
 # --- 5. The KDFs alone, and pam_iam in process against the live endpoints ---------------
 wait_quiet 30
