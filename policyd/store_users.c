@@ -242,18 +242,24 @@ static int apply_change(sqlite3 *db, const struct password_change *pc, time_t no
 	return r;
 }
 
+struct change_arg {
+	const struct password_change *pc;
+	time_t now;
+};
+
+static int change_tx(sqlite3 *db, void *arg)
+{
+	const struct change_arg *a = arg;
+
+	return apply_change(db, a->pc, a->now);
+}
+
 int store_user_change_password(struct store *st, const struct password_change *pc,
 			       time_t now)
 {
-	sqlite3 *db = st_db(st);
-	int r;
+	struct change_arg a = { pc, now };
 
-	if (!db)
-		return ST_ERROR;
-	r = st_begin(db);
-	if (r != ST_OK)
-		return r;
-	return st_finish(db, apply_change(db, pc, now));
+	return st_tx(st, change_tx, &a);
 }
 
 /* A disabled user's sessions end at once. */
