@@ -124,6 +124,97 @@ static int fsync_dir_of(const char *path)
 	return r;
 }
 
+int iam_dir_sync(const char *dir, struct iam_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		iam_err_set(err, "cannot sync the directory %s: %s", dir, strerror(-r));
+	return r;
+}
+
+/* mkdir, then chmod: the process's umask must neither open a private
+ * directory nor close /var/lib/iam, which the NSS cache readers need to
+ * traverse. The parent is synced, or a crash could lose the directory with
+ * the files put into it. */
+int iam_dir_make(const char *path, mode_t mode, struct iam_err *err)
+{
+	char parent[PATH_MAX];
+	int r;
+
+	if (mkdir(path, mode) == 0 && chmod(path, mode) == 0) {
+		snprintf(parent, sizeof(parent), "%s", path);
+		return iam_dir_sync(dirname(parent), err);
+	}
+	if (errno == EEXIST)
+		return 0;
+	r = -errno;
+	iam_err_set(err, "cannot create %s: %s", path, strerror(errno));
+	return r;
+}
+
+static int make_private(const char *dir, struct iam_err *err)
+{
+	char parent[PATH_MAX];
+	int r;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	r = iam_dir_make(dirname(parent), 0755, err);
+	return r < 0 ? r : iam_dir_make(dir, 0700, err);
+}
+
+static int check_private(const char *dir, const char *what, const struct stat *st,
+			 uid_t owner, struct iam_err *err)
+{
+	if (S_ISLNK(st->st_mode))
+		iam_err_set(err, "the %s %s is a symbolic link; it must be a directory", what, dir);
+	else if (!S_ISDIR(st->st_mode))
+		iam_err_set(err, "the %s %s is not a directory", what, dir);
+	else if (st->st_uid != 0 && st->st_uid != owner)
+		iam_err_set(err, "the %s %s is owned by uid %u; it must be owned by root", what,
+			    dir, (unsigned)st->st_uid);
+	else if (st->st_mode & 077)
+		iam_err_set(err, "the %s %s is accessible by group or others (mode %04o); "
+			    "run chmod 700 %s", what, dir, (unsigned)(st->st_mode & 07777), dir);
+	else
+		return 0;
+	return -EPERM;
+}
+
+int iam_dir_private(const char *dir, const char *what, uid_t owner, int create,
+		    struct iam_err *err)
+{
+	char path[PATH_MAX];
+	size_t n = dir ? strlen(dir) : 0;
+	struct stat st;
+	int r;
+
+	/* Without its trailing slashes, lstat() sees a symlink as one. */
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 0 || n >= sizeof(path)) {
+		iam_err_set(err, "the %s directory is not set or too long", what);
+		return -EINVAL;
+	}
+	memcpy(path, dir, n);
+	path[n] = '\0';
+	if (lstat(path, &st) < 0 && create && errno == ENOENT) {
+		r = make_private(path, err);
+		if (r < 0)
+			return r;
+	}
+	if (lstat(path, &st) < 0) {
+		r = -errno;
+		iam_err_set(err, "cannot use the %s %s: %s", what, path, strerror(errno));
+		return r;
+	}
+	return check_private(path, what, &st, owner, err);
+}
+
 static int write_fully(int fd, const void *data, size_t len)
 {
 	const char *p = data;

@@ -35,4 +35,19 @@ int iam_file_write_atomic(const char *path, const void *data, size_t len,
 int iam_file_write_verified(const char *path, const void *data, size_t len, mode_t mode,
 			    int (*verify)(int fd, void *ctx), void *ctx, struct iam_err *err);
 
+/* fsync of a directory: a rename or an unlink in it is durable after. */
+int iam_dir_sync(const char *dir, struct iam_err *err);
+/* mkdir with exactly `mode` (whatever the umask), the parent synced; an
+ * existing one is fine (0). */
+int iam_dir_make(const char *path, mode_t mode, struct iam_err *err);
+/*
+ * A directory for secrets or records (the audit spool, pam_iam's offline
+ * records): owned by root or `owner`, not a symbolic link, closed to group
+ * and others. With create, a missing one is made 0700 (and a missing
+ * parent 0755). -ENOENT without create; -EPERM when unsafe, with a message
+ * that names `what` and what to fix.
+ */
+int iam_dir_private(const char *dir, const char *what, uid_t owner, int create,
+		    struct iam_err *err);
+
 #endif

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -103,99 +102,11 @@ static int join(char *out, size_t outsz, const char *dir, const char *name, cons
 	return -ENAMETOOLONG;
 }
 
-/* A rename or an unlink is durable only once its directory is synced. */
-static int sync_dir(const char *dir, struct iam_err *err)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-
-	if (fd < 0 || fsync(fd) < 0)
-		r = -errno;
-	if (fd >= 0)
-		close(fd);
-	if (r < 0)
-		iam_err_set(err, "cannot sync the directory %s: %s", dir, strerror(-r));
-	return r;
-}
-
 /* --- The directory -------------------------------------------------------- */
-
-/* mkdir, then chmod: the process's umask must neither open the spool nor
- * close /var/lib/iam, which the NSS cache readers need to traverse. The
- * parent is synced, or a crash could lose the directory with the events
- * put into it. */
-static int make_one(const char *path, mode_t mode, struct iam_err *err)
-{
-	char parent[PATH_MAX];
-	int r;
-
-	if (mkdir(path, mode) == 0 && chmod(path, mode) == 0) {
-		snprintf(parent, sizeof(parent), "%s", path);
-		return sync_dir(dirname(parent), err);
-	}
-	if (errno == EEXIST)
-		return 0;
-	r = -errno;
-	iam_err_set(err, "cannot create %s: %s", path, strerror(errno));
-	return r;
-}
-
-static int make_dir(const char *dir, struct iam_err *err)
-{
-	char parent[PATH_MAX];
-	int r;
-
-	snprintf(parent, sizeof(parent), "%s", dir);
-	r = make_one(dirname(parent), 0755, err);
-	return r < 0 ? r : make_one(dir, 0700, err);
-}
-
-static int check_stat(const char *dir, const struct stat *st, uid_t owner,
-		      struct iam_err *err)
-{
-	if (S_ISLNK(st->st_mode))
-		iam_err_set(err, "the audit spool %s is a symbolic link; it must be a directory",
-			    dir);
-	else if (!S_ISDIR(st->st_mode))
-		iam_err_set(err, "the audit spool %s is not a directory", dir);
-	else if (st->st_uid != 0 && st->st_uid != owner)
-		iam_err_set(err, "the audit spool %s is owned by uid %u; it must be owned by root",
-			    dir, (unsigned)st->st_uid);
-	else if (st->st_mode & 077)
-		iam_err_set(err, "the audit spool %s is accessible by group or others "
-			    "(mode %04o); run chmod 700 %s", dir,
-			    (unsigned)(st->st_mode & 07777), dir);
-	else
-		return 0;
-	return -EPERM;
-}
 
 int iam_spool_check_dir(const char *dir, uid_t owner, int create, struct iam_err *err)
 {
-	char path[PATH_MAX];
-	size_t n = dir ? strlen(dir) : 0;
-	struct stat st;
-	int r;
-
-	/* Without its trailing slashes, lstat() sees a symlink as one. */
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	if (n == 0 || n >= sizeof(path)) {
-		iam_err_set(err, "the audit spool directory is not set or too long");
-		return -EINVAL;
-	}
-	memcpy(path, dir, n);
-	path[n] = '\0';
-	if (lstat(path, &st) < 0 && create && errno == ENOENT) {
-		r = make_dir(path, err);
-		if (r < 0)
-			return r;
-	}
-	if (lstat(path, &st) < 0) {
-		r = -errno;
-		iam_err_set(err, "cannot use the audit spool %s: %s", path, strerror(errno));
-		return r;
-	}
-	return check_stat(path, &st, owner, err);
+	return iam_dir_private(dir, "audit spool", owner, create, err);
 }
 
 long long iam_spool_count(const char *dir, struct iam_err *err)
@@ -294,7 +205,7 @@ int iam_spool_remove(const char *dir, const char *id, struct iam_err *err)
 		iam_err_set(err, "cannot remove %s: %s", path, strerror(errno));
 		return r;
 	}
-	return sync_dir(dir, err);
+	return iam_dir_sync(dir, err);
 }
 
 /* --- Quarantine ----------------------------------------------------------- */
@@ -308,7 +219,7 @@ static int bad_dir(const char *dir, char *bad, size_t badsz, struct iam_err *err
 	int r = join(bad, badsz, dir, BAD_DIR, "", err);
 
 	if (r == 0)
-		r = make_one(bad, 0700, err);
+		r = iam_dir_make(bad, 0700, err);
 	if (r < 0)
 		return r;
 	if (lstat(bad, &st) < 0 || lstat(dir, &top) < 0) {
@@ -342,8 +253,8 @@ static int move_to_bad(const char *dir, const char *name, struct iam_err *err)
 			iam_err_set(err, "cannot move %s to %s: %s", from, bad, strerror(errno));
 		return r;
 	}
-	r = sync_dir(bad, err);
-	return r < 0 ? r : sync_dir(dir, err);
+	r = iam_dir_sync(bad, err);
+	return r < 0 ? r : iam_dir_sync(dir, err);
 }
 
 int iam_spool_quarantine(const char *dir, const char *id, struct iam_err *err)

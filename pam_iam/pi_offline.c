@@ -19,26 +19,6 @@
 #define RECORD_MAX 1024
 #define RECORD_MAGIC "iam-offline 1\n"
 
-int pi_private_dir(const char *dir, struct iam_err *err)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		iam_err_set(err, "%s: cannot create it: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (lstat(dir, &st) < 0) {
-		iam_err_set(err, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
-		iam_err_set(err, "%s must be a directory owned by uid %u with mode 0700", dir,
-			    (unsigned)geteuid());
-		return -EPERM;
-	}
-	return 0;
-}
-
 static int record_path(struct pi *pi, char *out, size_t outsz)
 {
 	int n = snprintf(out, outsz, "%s/%s", pi->cfg.offline_dir, pi->user);
@@ -128,7 +108,8 @@ static int save(struct pi *pi, const struct pi_offline *rec, struct iam_err *err
 
 	if ((r = record_path(pi, path, sizeof(path))) < 0)
 		return r;
-	if ((r = pi_private_dir(pi->cfg.offline_dir, err)) < 0)
+	r = iam_dir_private(pi->cfg.offline_dir, "offline directory", geteuid(), 1, err);
+	if (r < 0)
 		return r;
 	n = snprintf(text, sizeof(text), RECORD_MAGIC "auth_time %lld\nmfa %d\nstamp %s\n"
 		     "verifier %s\naccount_time %lld\n", (long long)rec->auth_time, rec->mfa,

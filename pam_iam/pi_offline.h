@@ -54,8 +54,4 @@ enum pi_cache_state pi_cache_user_state(struct pi *pi);
 int pi_breakglass_listed(struct pi *pi);
 int pi_breakglass_authenticate(struct pi *pi, const char *pin);
 
-/* A root-only directory (mode 0700, owned by the caller, not a symlink),
- * made when missing. */
-int pi_private_dir(const char *dir, struct iam_err *err);
-
 #endif
