@@ -11,13 +11,25 @@ static int id_ok(const struct nss_view *v, uint32_t id)
 	return id != 0 && (long long)id >= v->id_min && (long long)id <= v->id_max;
 }
 
-int nss_user_ok(const struct nss_view *v, long i)
+/* The name of user i when the user may be listed (in range, not shadowed
+ * by a local name), else NULL. A group's member list needs no more: the
+ * other fields matter to getpwnam, which checks them itself. */
+static const char *member_name(const struct nss_view *v, long i)
 {
 	const struct iam_cache_user *u = i >= 0 ? iam_cache_user(v->cache, (size_t)i) : NULL;
+	const char *name = u ? iam_cache_str(v->cache, u->name) : NULL;
 
-	return u && iam_cache_str(v->cache, u->name) && iam_cache_str(v->cache, u->gecos) &&
-	       iam_cache_str(v->cache, u->home) && iam_cache_str(v->cache, u->shell) &&
-	       id_ok(v, u->uid) && id_ok(v, u->gid) && !nss_shadowed_user(v, (size_t)i);
+	return name && id_ok(v, u->uid) && id_ok(v, u->gid) && !nss_shadowed_user(v, (size_t)i)
+		       ? name : NULL;
+}
+
+int nss_user_ok(const struct nss_view *v, long i)
+{
+	const struct iam_cache_user *u = member_name(v, i) ? iam_cache_user(v->cache, (size_t)i)
+							   : NULL;
+
+	return u && iam_cache_str(v->cache, u->gecos) && iam_cache_str(v->cache, u->home) &&
+	       iam_cache_str(v->cache, u->shell);
 }
 
 int nss_group_ok(const struct nss_view *v, long i)
@@ -26,12 +38,6 @@ int nss_group_ok(const struct nss_view *v, long i)
 
 	return g && iam_cache_str(v->cache, g->name) && id_ok(v, g->gid) &&
 	       !nss_shadowed_group(v, (size_t)i);
-}
-
-/* The name of user i, once nss_user_ok() said yes. */
-static const char *user_name(const struct nss_view *v, size_t i)
-{
-	return iam_cache_str(v->cache, iam_cache_user(v->cache, i)->name);
 }
 
 /* Appends s to the buffer at *used; NULL when it does not fit. */
@@ -67,46 +73,54 @@ int nss_fill_passwd(const struct nss_view *v, long i, struct passwd *pw, char *b
 	return 0;
 }
 
-/* Counts the members to list and the bytes their names need. */
-static size_t count_members(const struct nss_view *v, const struct iam_cache_member *m, size_t n,
-			    time_t now, size_t *bytes)
+/* Copies s to the top of the free space [*front, *back) of buf, keeping
+ * `reserve` bytes free below it; NULL when it does not fit. */
+static char *put_top(char *buf, size_t front, size_t *back, size_t reserve, const char *s)
 {
-	size_t i, count = 0;
+	size_t n = strlen(s) + 1;
 
-	*bytes = 0;
-	for (i = 0; i < n; i++) {
-		if (!iam_cache_member_active(&m[i], now) || !nss_user_ok(v, (long)m[i].index))
-			continue;
-		*bytes += strlen(user_name(v, m[i].index)) + 1;
-		count++;
-	}
-	return count;
+	if (*back - front < reserve || *back - front - reserve < n)
+		return NULL;
+	*back -= n;
+	memcpy(buf + *back, s, n);
+	return buf + *back;
 }
 
+/* One pass over the members, each checked once: the pointers grow up from
+ * the (aligned) start of the buffer, the strings down from its end, so
+ * nothing needs counting first and the buffer needed is exactly what the
+ * answer takes. */
 int nss_fill_group(const struct nss_view *v, long i, time_t now, struct group *gr, char *buf,
 		   size_t len)
 {
 	const struct iam_cache_group *g = iam_cache_group(v->cache, (size_t)i);
-	const char *name = iam_cache_str(v->cache, g->name);
+	const char *gname = g ? iam_cache_str(v->cache, g->name) : NULL;
 	const struct iam_cache_member *m;
-	size_t n, count, bytes, used, k, j = 0, align;
+	size_t n, k, j = 0, front, back = len;
 	char **mem;
 
+	if (!gname)
+		return -ENOENT; /* nss_group_ok() said no before: not reached */
 	m = iam_cache_group_members(v->cache, g, &n);
-	count = count_members(v, m, n, now, &bytes);
-	/* pointers first, aligned, then the strings */
-	align = (sizeof(char *) - ((uintptr_t)buf % sizeof(char *))) % sizeof(char *);
-	if (len < align || (len - align) / sizeof(char *) < count + 1 ||
-	    len - align - (count + 1) * sizeof(char *) < bytes + strlen(name) + 1 + 2)
+	front = (sizeof(char *) - ((uintptr_t)buf % sizeof(char *))) % sizeof(char *);
+	if (len < front + sizeof(char *))
 		return -ERANGE;
-	mem = (char **)(void *)(buf + align);
-	used = align + (count + 1) * sizeof(char *);
-	gr->gr_name = put(buf, len, &used, name);
-	gr->gr_passwd = put(buf, len, &used, "x");
-	for (k = 0; k < n && j < count; k++) {
-		if (!iam_cache_member_active(&m[k], now) || !nss_user_ok(v, (long)m[k].index))
+	mem = (char **)(void *)(buf + front);
+	front += sizeof(char *); /* the NULL that ends the list */
+	gr->gr_name = put_top(buf, front, &back, 0, gname);
+	gr->gr_passwd = gr->gr_name ? put_top(buf, front, &back, 0, "x") : NULL;
+	if (!gr->gr_passwd)
+		return -ERANGE;
+	for (k = 0; k < n; k++) {
+		const char *name;
+
+		if (!iam_cache_member_active(&m[k], now) ||
+		    !(name = member_name(v, (long)m[k].index)))
 			continue;
-		mem[j++] = put(buf, len, &used, user_name(v, m[k].index));
+		mem[j] = put_top(buf, front, &back, sizeof(char *), name);
+		if (!mem[j++])
+			return -ERANGE;
+		front += sizeof(char *);
 	}
 	mem[j] = NULL;
 	gr->gr_mem = mem;

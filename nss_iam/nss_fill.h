@@ -23,8 +23,8 @@ int nss_group_ok(const struct nss_view *v, long i);
 
 int nss_fill_passwd(const struct nss_view *v, long i, struct passwd *pw, char *buf,
 		    size_t len);
-/* Members are the group's users whose membership is active at `now` and
- * who pass nss_user_ok. */
+/* Members are the group's users whose membership is active at `now`, with
+ * ids in range and a name that is not local. */
 int nss_fill_group(const struct nss_view *v, long i, time_t now, struct group *gr, char *buf,
 		   size_t len);
 
