@@ -35,6 +35,7 @@ const struct iam_cfg_key iam_host_config_schema[] = {
 	{ "offline_mfa", IAM_CFG_ENUM, offsetof(struct iam_host_config, offline_mfa), "deny",
 	  0, 0, offline_mfa_choices },
 	KEY("offline_kdf_log2n", IAM_CFG_INT, offline_kdf_log2n, "15", 14, 20),
+	KEY("offline_max_failures", IAM_CFG_INT, offline_max_failures, "5", 1, 1000),
 	KEY("breakglass_file", IAM_CFG_PATH, breakglass_file, NULL, 0, 0),
 	KEY("debug", IAM_CFG_BOOL, debug, "no", 0, 0),
 };

@@ -28,6 +28,7 @@ struct iam_host_config {
 	long long offline_max_age;  /* seconds after the last online login */
 	int offline_mfa;            /* enum iam_offline_mfa */
 	long long offline_kdf_log2n;
+	long long offline_max_failures; /* wrong offline passwords before a lock */
 	char *breakglass_file;      /* liboath usersfile; NULL: no break-glass */
 	int debug;
 };

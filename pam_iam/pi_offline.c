@@ -48,6 +48,8 @@ static int parse_field(struct pi_offline *rec, const char *key, const char *val)
 		return -EINVAL;
 	if (strcmp(key, "auth_time") == 0)
 		rec->auth_time = v;
+	else if (strcmp(key, "failures") == 0)
+		rec->failures = v;
 	else if (strcmp(key, "account_time") == 0)
 		rec->account_time = v;
 	else if (strcmp(key, "mfa") == 0 && v <= 1)
@@ -112,9 +114,10 @@ static int save(struct pi *pi, const struct pi_offline *rec, struct iam_err *err
 	if (r < 0)
 		return r;
 	n = snprintf(text, sizeof(text), RECORD_MAGIC "auth_time %lld\nmfa %d\nstamp %s\n"
-		     "verifier %s\naccount_time %lld\n", (long long)rec->auth_time, rec->mfa,
-		     rec->stamp[0] ? rec->stamp : "-", rec->verifier[0] ? rec->verifier : "-",
-		     (long long)rec->account_time);
+		     "verifier %s\naccount_time %lld\nfailures %lld\n", (long long)rec->auth_time,
+		     rec->mfa, rec->stamp[0] ? rec->stamp : "-",
+		     rec->verifier[0] ? rec->verifier : "-", (long long)rec->account_time,
+		     rec->failures);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		r = -EINVAL;
 	else
@@ -157,6 +160,7 @@ void pi_offline_remember_login(struct pi *pi, const char *password, int mfa,
 	       same_cost(&rec, &kp);
 	rec.auth_time = time(NULL);
 	rec.mfa = mfa;
+	rec.failures = 0; /* the endpoint has seen this user again */
 	snprintf(rec.stamp, sizeof(rec.stamp), "%s", stamp);
 	if ((!keep && iam_kdf_hash(password, &kp, rec.verifier, &err) < 0) ||
 	    save(pi, &rec, &err) < 0)
@@ -192,6 +196,29 @@ static int fresh(const struct pi *pi, int64_t t)
 	return t > 0 && t <= now + 300 && now - t <= pi->cfg.offline_max_age;
 }
 
+/* The offline check proper, on a record that allows one. */
+static int check_offline(struct pi *pi, struct pi_offline *rec, const char *password)
+{
+	struct iam_err err = { "" };
+	int r = iam_kdf_verify(password, rec->verifier, &err);
+
+	if (r < 0) {
+		pi_log(pi, LOG_ERR, "offline_login", "result", "unavailable", "reason", err.msg,
+		       NULL);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	if (r == 0 || rec->failures > 0) {
+		/* count guesses the endpoint's lockout cannot see */
+		rec->failures = r ? 0 : rec->failures + 1;
+		if (save(pi, rec, &err) < 0)
+			pi_log(pi, LOG_ERR, "offline_record", "error", err.msg, NULL);
+	}
+	pi_log(pi, r ? LOG_WARNING : LOG_NOTICE, "offline_login", "result",
+	       r ? "ok" : "failed", "reason", r ? "endpoint unreachable" : "wrong password",
+	       NULL);
+	return r ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+
 int pi_offline_authenticate(struct pi *pi, const char *password)
 {
 	struct iam_err err = { "" };
@@ -209,23 +236,17 @@ int pi_offline_authenticate(struct pi *pi, const char *password)
 		why = "the last online login is older than offline_max_age";
 	else if (rec.mfa && pi->cfg.offline_mfa == IAM_OFFLINE_MFA_DENY)
 		why = "the user must use MFA and offline_mfa = deny";
-	if (why) {
-		pi_log(pi, LOG_NOTICE, "offline_login", "result", "unavailable", "reason", why,
-		       NULL);
-		iam_wipe(&rec, sizeof(rec));
-		return r;
+	else if (rec.failures >= pi->cfg.offline_max_failures) {
+		why = "offline_max_failures wrong passwords since the last online login";
+		r = PAM_MAXTRIES;
 	}
-	r = iam_kdf_verify(password, rec.verifier, &err);
+	if (why)
+		pi_log(pi, LOG_NOTICE, "offline_login", "result",
+		       r == PAM_MAXTRIES ? "locked" : "unavailable", "reason", why, NULL);
+	else
+		r = check_offline(pi, &rec, password);
 	iam_wipe(&rec, sizeof(rec));
-	if (r < 0) {
-		pi_log(pi, LOG_ERR, "offline_login", "result", "unavailable", "reason", err.msg,
-		       NULL);
-		return PAM_AUTHINFO_UNAVAIL;
-	}
-	pi_log(pi, r ? LOG_WARNING : LOG_NOTICE, "offline_login", "result",
-	       r ? "ok" : "failed", "reason", r ? "endpoint unreachable" : "wrong password",
-	       NULL);
-	return r ? PAM_SUCCESS : PAM_AUTH_ERR;
+	return r;
 }
 
 int pi_offline_account(struct pi *pi)

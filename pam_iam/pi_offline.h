@@ -21,6 +21,7 @@ struct pi_offline {
 	char stamp[PI_STAMP_MAX]; /* the endpoint's password stamp then, or "" */
 	char verifier[IAM_KDF_MAX];
 	int64_t account_time; /* last online "allow" for this host, 0: none */
+	long long failures;   /* wrong offline passwords since the last online login */
 };
 
 /* After an online login: a fresh verifier of password, unless the record
@@ -37,9 +38,11 @@ void pi_offline_remember_account(struct pi *pi, int allowed);
 /* Removes the user's record (after a password change). */
 void pi_offline_forget(struct pi *pi);
 
-/* Offline password check: PAM_SUCCESS, PAM_AUTH_ERR (wrong password), or
- * PAM_AUTHINFO_UNAVAIL when no fallback applies (no record, too old, MFA
- * user with offline_mfa = deny, unreadable record); logged either way. */
+/* Offline password check: PAM_SUCCESS, PAM_AUTH_ERR (wrong password,
+ * counted in the record), PAM_MAXTRIES (offline_max_failures reached: only
+ * an online login unlocks), or PAM_AUTHINFO_UNAVAIL when no fallback applies
+ * (no record, too old, MFA user with offline_mfa = deny, unreadable record);
+ * logged either way. */
 int pi_offline_authenticate(struct pi *pi, const char *password);
 /* Offline account check against the record: PAM_SUCCESS when the endpoint
  * allowed the user here within offline_max_age, else PAM_PERM_DENIED. */

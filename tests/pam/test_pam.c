@@ -162,6 +162,7 @@ static void write_services(void)
 		{ "iamtest-mfapw", " endpoint=https://127.0.0.1:1 offline_mfa=password" },
 		{ "iamtest-noffline", " endpoint=https://127.0.0.1:1 offline_max_age=0" },
 		{ "iamtest-odd", " no_such_argument frobnicate=3" },
+		{ "iamtest-down3", " endpoint=https://127.0.0.1:1 offline_max_failures=3" },
 	};
 	char dir[256], path[512], line[1024];
 	size_t i, j;
@@ -250,6 +251,8 @@ static void write_cache(void)
 				       0) >= 0);
 	assert_true(iam_cache_add_user(b, "vera", 200106, 200106, "", "/home/vera", "/bin/bash",
 				       0) >= 0);
+	assert_true(iam_cache_add_user(b, "otto", 200107, 200107, "", "/home/otto", "/bin/bash",
+				       0) >= 0);
 	assert_int_equal(iam_cache_build(b, 1, time(NULL), &image, &size, &err), 0);
 	snprintf(path, sizeof(path), "%s/nss.cache", T);
 	assert_int_equal(iam_cache_write_file(path, image, size, &err), 0);
@@ -260,7 +263,7 @@ static void write_cache(void)
 static void directory(void)
 {
 	const char *users[] = { "alice", "tina", "dave", "nora", "gone", "locky", "olga",
-				"pat", "vera" };
+				"pat", "vera", "otto" };
 	size_t i;
 
 	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
@@ -705,6 +708,30 @@ static void test_offline_verifier_follows_the_password(void **state)
 			 PAM_SUCCESS);
 }
 
+/* Guesses made while the endpoint is away are counted on the host: the
+ * endpoint's lockout cannot see them. */
+static void test_offline_guesses_lock(void **state)
+{
+	int i;
+
+	(void)state;
+	assert_int_equal(auth_with(SVC, "otto", "otto-Secret-42", NULL), PAM_SUCCESS);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(auth_with("iamtest-down3", "otto", "guess", NULL), PAM_AUTH_ERR);
+	assert_int_equal(auth_with("iamtest-down3", "otto", "otto-Secret-42", NULL),
+			 PAM_MAXTRIES);
+	/* an online login unlocks, and a success offline resets the count */
+	assert_int_equal(auth_with(SVC, "otto", "otto-Secret-42", NULL), PAM_SUCCESS);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(auth_with("iamtest-down3", "otto", "guess", NULL), PAM_AUTH_ERR);
+	assert_int_equal(auth_with("iamtest-down3", "otto", "otto-Secret-42", NULL),
+			 PAM_SUCCESS);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(auth_with("iamtest-down3", "otto", "guess", NULL), PAM_AUTH_ERR);
+	assert_int_equal(auth_with("iamtest-down3", "otto", "otto-Secret-42", NULL),
+			 PAM_SUCCESS);
+}
+
 /* --- break-glass ------------------------------------------------------------ */
 
 static void bg_code(int steps, char code[7])
@@ -840,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_offline_record_too_old),
 		cmocka_unit_test(test_unsafe_record_is_refused),
 		cmocka_unit_test(test_offline_verifier_follows_the_password),
+		cmocka_unit_test(test_offline_guesses_lock),
 		cmocka_unit_test(test_breakglass),
 		cmocka_unit_test(test_blackholed_endpoint_is_bounded),
 		cmocka_unit_test(test_garbage_endpoint),

@@ -849,6 +849,7 @@ static const char host_conf[] =
 	"offline_max_age = 12h\n"
 	"offline_mfa = password\n"
 	"offline_kdf_log2n = 16\n"
+	"offline_max_failures = 7\n"
 	"breakglass_file = /etc/iam/breakglass.oath\n"
 	"debug = yes\n";
 
@@ -910,6 +911,7 @@ static void test_host_config_full(void **state)
 	assert_true(cfg.offline_max_age == 12 * 3600);
 	assert_int_equal(cfg.offline_mfa, IAM_OFFLINE_MFA_PASSWORD);
 	assert_true(cfg.offline_kdf_log2n == 16);
+	assert_true(cfg.offline_max_failures == 7);
 	assert_string_equal(cfg.breakglass_file, "/etc/iam/breakglass.oath");
 	assert_int_equal(cfg.debug, 1);
 
