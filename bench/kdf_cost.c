@@ -26,6 +26,7 @@
 
 #include "iam_error.h"
 #include "kdf.h"
+#include "stats.h"
 
 #define MAX_THREADS 64
 
@@ -68,24 +69,6 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted samples. */
-static double percentile(const double *v, size_t n, double pct)
-{
-	size_t rank = (size_t)((pct / 100.0) * (double)n + 0.999999);
-
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return v[rank - 1];
-}
 
 static int parse_int(const char *s, int lo, int hi, int *out)
 {
@@ -170,12 +153,12 @@ int main(int argc, char **argv)
 		for (j = 0; j < n; j++)
 			all[total++] = w[i].ms[j];
 	}
-	qsort(all, total, sizeof(*all), cmp_double);
+	stats_sort(all, total);
 
 	printf("KDF scrypt ln=%d r=%d p=%d mem=%lluKiB threads=%d n=%zu "
 	       "median_ms=%.1f p99_ms=%.1f min_ms=%.1f max_ms=%.1f per_s=%.1f\n",
 	       ln, r, p, (unsigned long long)128 * ((unsigned long long)1 << ln) * (unsigned)r / 1024,
-	       threads, total, percentile(all, total, 50), percentile(all, total, 99), all[0],
+	       threads, total, stats_percentile(all, total, 50), stats_percentile(all, total, 99), all[0],
 	       all[total - 1], (double)total / (wall / 1e3));
 	free(all);
 	return 0;

@@ -220,6 +220,18 @@ static int finish_login(int r, struct json_object *obj, struct iam_login_result 
 	return r;
 }
 
+/* POSTs a body that holds passwords or codes, then wipes and puts it:
+ * json-c frees strings without clearing them. */
+static int post_secret(struct iam_api *api, const char *path, struct json_object *body,
+		       struct json_object **out, struct iam_api_error *aerr, struct iam_err *err)
+{
+	int r = iam_api_call(api, "POST", path, body, out, aerr, err);
+
+	iam_json_wipe(body);
+	json_object_put(body);
+	return r;
+}
+
 int iam_api_login(struct iam_api *api, const char *user, const char *password,
 		  const char *service, const char *origin, const char *tty,
 		  struct iam_login_result *out, struct iam_api_error *aerr,
@@ -236,9 +248,7 @@ int iam_api_login(struct iam_api *api, const char *user, const char *password,
 	iam_json_add_str(body, "service", service);
 	iam_json_add_str(body, "origin", origin);
 	iam_json_add_str(body, "tty", tty);
-	r = iam_api_call(api, "POST", "/v1/auth/login", body, &obj, aerr, err);
-	iam_json_wipe(body);
-	json_object_put(body);
+	r = post_secret(api, "/v1/auth/login", body, &obj, aerr, err);
 	return finish_login(r, obj, out, err);
 }
 
@@ -254,9 +264,7 @@ int iam_api_mfa(struct iam_api *api, const char *challenge, const char *code,
 		return -ENOMEM;
 	iam_json_add_str(body, "challenge", challenge);
 	iam_json_add_str(body, "code", code);
-	r = iam_api_call(api, "POST", "/v1/auth/mfa", body, &obj, aerr, err);
-	iam_json_wipe(body);
-	json_object_put(body);
+	r = post_secret(api, "/v1/auth/mfa", body, &obj, aerr, err);
 	return finish_login(r, obj, out, err);
 }
 
@@ -307,10 +315,7 @@ int iam_api_change_password(struct iam_api *api, const char *user, const char *o
 	iam_json_add_str(body, "service", service);
 	iam_json_add_str(body, "origin", origin);
 	iam_json_add_str(body, "tty", tty);
-	r = iam_api_call(api, "POST", "/v1/auth/password", body, &obj, aerr, err);
-	/* json-c frees strings without clearing them */
-	iam_json_wipe(body);
-	json_object_put(body);
+	r = post_secret(api, "/v1/auth/password", body, &obj, aerr, err);
 	if (r == 0)
 		r = check_changed(obj, err);
 	json_object_put(obj);

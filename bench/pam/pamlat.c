@@ -62,6 +62,7 @@
 
 #include "iam_error.h"
 #include "kdf.h"
+#include "stats.h"
 
 #define SERVICE "pamlat"
 #define MAX_PHASES 4
@@ -284,25 +285,6 @@ static const char *target_url(const char *target)
 
 /* --- Statistics ------------------------------------------------------------ */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest rank of sorted samples. */
-static double percentile(const double *v, size_t n, double pct)
-{
-	size_t rank = (size_t)((pct / 100.0) * (double)n + 0.999999);
-
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return v[rank - 1];
-}
-
 struct series {
 	double *ms;
 	int *code;
@@ -321,10 +303,11 @@ static void report(const char *label, const char *target, const char *phase, str
 		v[i] = s->ms[i];
 		sum += v[i];
 	}
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	stats_sort(v, (size_t)n);
 	printf("PAMLAT label=%s target=%s phase=%s n=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f "
 	       "min_ms=%.2f mean_ms=%.2f cold_ms=%.2f results=",
-	       label, target, phase, n, percentile(v, (size_t)n, 50), percentile(v, (size_t)n, 99),
+	       label, target, phase, n, stats_percentile(v, (size_t)n, 50),
+	       stats_percentile(v, (size_t)n, 99),
 	       v[n - 1], v[0], sum / n, s->cold);
 	/* a histogram of the return codes (for sums: the last call's) */
 	for (i = 0; i < n; i++) {
@@ -366,11 +349,11 @@ static int kdf_hash_timing(int ln, int n)
 		}
 		v[i] = now_ms() - t0;
 	}
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	stats_sort(v, (size_t)n);
 	printf("KDFHASH ln=%d r=8 p=1 mem=%lluKiB n=%d median_ms=%.1f p99_ms=%.1f min_ms=%.1f "
 	       "max_ms=%.1f\n",
-	       ln, 128ULL * (1ULL << ln) * 8 / 1024, n, percentile(v, (size_t)n, 50),
-	       percentile(v, (size_t)n, 99), v[0], v[n - 1]);
+	       ln, 128ULL * (1ULL << ln) * 8 / 1024, n, stats_percentile(v, (size_t)n, 50),
+	       stats_percentile(v, (size_t)n, 99), v[0], v[n - 1]);
 	free(v);
 	return 0;
 }
