@@ -37,6 +37,11 @@ const struct iam_cfg_key iam_host_config_schema[] = {
 	KEY("offline_kdf_log2n", IAM_CFG_INT, offline_kdf_log2n, "15", 14, 20),
 	KEY("offline_max_failures", IAM_CFG_INT, offline_max_failures, "5", 1, 1000),
 	KEY("breakglass_file", IAM_CFG_PATH, breakglass_file, NULL, 0, 0),
+	KEY("session_dir", IAM_CFG_PATH, session_dir, "/run/iam/sessions", 0, 0),
+	KEY("grant_dir", IAM_CFG_PATH, grant_dir, IAM_LOCALSTATEDIR "/lib/iam/grants", 0, 0),
+	KEY("jit_session_dir", IAM_CFG_PATH, jit_session_dir, "/run/iam/jit", 0, 0),
+	KEY("jit_end_sessions", IAM_CFG_BOOL, jit_end_sessions, "no", 0, 0),
+	KEY("jit_end_grace", IAM_CFG_SECONDS, jit_end_grace, "10s", 0, 3600),
 	KEY("debug", IAM_CFG_BOOL, debug, "no", 0, 0),
 };
 const size_t iam_host_config_schema_len =

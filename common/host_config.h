@@ -30,6 +30,11 @@ struct iam_host_config {
 	long long offline_kdf_log2n;
 	long long offline_max_failures; /* wrong offline passwords before a lock */
 	char *breakglass_file;      /* liboath usersfile; NULL: no break-glass */
+	char *session_dir;          /* pam_iam: origin of each login session */
+	char *grant_dir;            /* pam_jit: signed grants for offline use */
+	char *jit_session_dir;      /* pam_jit: sudo sessions opened under a grant */
+	int jit_end_sessions;       /* iamd ends those sessions when the grant ends */
+	long long jit_end_grace;    /* seconds between SIGTERM and SIGKILL */
 	int debug;
 };
 
