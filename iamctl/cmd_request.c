@@ -1,4 +1,5 @@
-/* elevate, and request list|show|approve|deny|revoke|cancel. */
+/* elevate (and elevate --done), and request
+ * list|show|approve|deny|revoke|cancel|extend. */
 #include "config.h"
 
 #include <stdint.h>
@@ -21,7 +22,7 @@ static void request_until(struct json_object *obj, char *out, size_t outsz)
 {
 	const char *state = out_get_str(obj, "state");
 
-	if (state && strcmp(state, "active") == 0)
+	if (state && (strcmp(state, "active") == 0 || strcmp(state, "approved") == 0))
 		out_when(out_get_int(obj, "not_after"), out, outsz);
 	else if (state && strcmp(state, "pending") == 0)
 		out_when(out_get_int(obj, "expires_at"), out, outsz);
@@ -48,6 +49,9 @@ static const struct out_field request_fields[] = {
 	{ "Ended by", "ended_by", OUT_STR, NULL },
 	{ "Ended at", "ended_at", OUT_TIME, NULL },
 	{ "End reason", "end_reason", OUT_STR, NULL },
+	{ "Host", "host", OUT_STR, NULL },
+	{ "Extends", "extends", OUT_INT, NULL },
+	{ "Created by", "created_by", OUT_STR, NULL },
 };
 
 static const struct out_field request_columns[] = {
@@ -55,6 +59,8 @@ static const struct out_field request_columns[] = {
 	{ "ROLE", "role", OUT_STR, NULL },
 	{ "REQUESTER", "requester", OUT_STR, NULL },
 	{ "STATE", "state", OUT_STR, NULL },
+	{ "HOST", "host", OUT_STR, NULL },
+	{ "EXTENDS", "extends", OUT_INT, NULL },
 	{ "DURATION", "duration", OUT_DURATION, NULL },
 	{ "CREATED", "created_at", OUT_TIME, NULL },
 	{ "UNTIL", NULL, OUT_FN, request_until },
@@ -74,18 +80,33 @@ static int print_requests(struct cli_ctx *c, const struct cli_args *a,
 			 out_get(obj, "requests"));
 }
 
+/* An extension that applied: what matters is the grant's new end. */
+static int extension_outcome(struct cli_ctx *c, struct json_object *obj, const char *role,
+			     const char *until)
+{
+	out_note(c, "Grant %lld for %s now ends at %s (extension %lld).",
+		 out_get_int(obj, "extends"), role, until, out_get_int(obj, "id"));
+	return 0;
+}
+
 /* One sentence about where a request stands. */
 static int print_outcome(struct cli_ctx *c, const struct cli_args *a, struct json_object *obj)
 {
 	char state[32], role[64], user[64], until[80];
 	long long id = out_get_int(obj, "id");
+	int is_extension = out_get_int(obj, "extends") > 0;
 
 	out_safe(out_get_str(obj, "state"), state, sizeof(state));
 	out_safe(out_get_str(obj, "role"), role, sizeof(role));
 	out_safe(out_get_str(obj, "requester"), user, sizeof(user));
 	request_until(obj, until, sizeof(until));
+	if (is_extension && (strcmp(state, "approved") == 0 || strcmp(state, "active") == 0))
+		return extension_outcome(c, obj, role, until);
 	if (strcmp(state, "active") == 0)
 		out_note(c, "Request %lld: %s holds %s until %s.", id, user, role, until);
+	else if (strcmp(state, "pending") == 0 && is_extension)
+		out_note(c, "Request %lld to extend grant %lld for %s is waiting for approval "
+			 "until %s.", id, out_get_int(obj, "extends"), role, until);
 	else if (strcmp(state, "pending") == 0)
 		out_note(c, "Request %lld for %s is waiting for approval until %s.", id, role, until);
 	else
@@ -96,6 +117,7 @@ static int print_outcome(struct cli_ctx *c, const struct cli_args *a, struct jso
 static int elevate_body(struct cli_ctx *c, const struct cli_args *a, struct cli_body *b)
 {
 	const char *dur = cli_opt(a, "for"), *ticket = cli_opt(a, "ticket");
+	const char *host = cli_opt(a, "host");
 	long long seconds = 0;
 	int r;
 
@@ -108,6 +130,8 @@ static int elevate_body(struct cli_ctx *c, const struct cli_args *a, struct cli_
 		r = cli_check_opt_text(c, a, "reason", REASON_MAX, 1);
 	if (r == 0 && ticket)
 		r = cli_check_text(c, "--ticket", ticket, TICKET_MAX);
+	if (r == 0 && host)
+		r = cli_check_host(c, "--host", host);
 	if (r == 0)
 		r = cli_take_login_options(c, a);
 	if (r != 0)
@@ -118,45 +142,108 @@ static int elevate_body(struct cli_ctx *c, const struct cli_args *a, struct cli_
 	cli_body_str(b, "reason", cli_opt(a, "reason"));
 	if (ticket && *ticket)
 		cli_body_str(b, "ticket", ticket);
+	cli_body_str(b, "host", host);
 	return 0;
 }
 
-/* The role wants a fresh TOTP code: ask for one and send the request
- * again, once. */
-static int resend_with_code(struct cli_ctx *c, struct cli_body *b, struct json_object **out)
+/* POST path with body; when the role wants a fresh TOTP code, ask for one
+ * and send the request again, once. */
+static int post_with_code(struct cli_ctx *c, const char *path, struct cli_body *b,
+			  struct json_object **out)
 {
 	char *code = NULL;
-	int r;
+	int r = cli_call(c, "POST", path, b, out);
 
+	if (r != CLI_EXIT_AUTH || strcmp(c->aerr.code, "mfa_required") != 0)
+		return r;
 	r = cli_get_code(c, &code);
 	if (r != 0)
 		return r;
 	cli_body_secret(b, "code", code);
 	iam_free_secret(code);
-	return cli_call(c, "POST", "/v1/requests", b, out);
+	return cli_call(c, "POST", path, b, out);
 }
 
-static int run_elevate(struct cli_ctx *c, const struct cli_args *a)
+/* Posts the body, prints the outcome, frees the body. */
+static int post_and_print(struct cli_ctx *c, const struct cli_args *a, const char *path,
+			  struct cli_body *body)
 {
 	struct json_object *obj = NULL;
-	struct cli_body body;
-	int r;
+	int r = post_with_code(c, path, body, &obj);
 
-	r = elevate_body(c, a, &body);
-	if (r != 0)
-		return r;
-	r = cli_call(c, "POST", "/v1/requests", &body, &obj);
-	if (r == CLI_EXIT_AUTH && strcmp(c->aerr.code, "mfa_required") == 0)
-		r = resend_with_code(c, &body, &obj);
-	cli_body_free(&body);
+	cli_body_free(body);
 	if (r == 0)
 		r = c->json ? out_json(c, obj) : print_outcome(c, a, obj);
 	json_object_put(obj);
 	return r;
 }
 
+/* The caller's own active grant (not an extension) for the role: its id,
+ * or 0 when there is none. */
+static long long own_active_grant(struct json_object *list, const char *user)
+{
+	struct json_object *reqs = out_get(list, "requests"), *q;
+	size_t i, n = json_object_is_type(reqs, json_type_array) ? json_object_array_length(reqs)
+								 : 0;
+
+	for (i = 0; i < n; i++) {
+		q = json_object_array_get_idx(reqs, i);
+		if (out_get_int(q, "extends") == 0 && out_get_str(q, "requester") &&
+		    strcmp(out_get_str(q, "requester"), user) == 0)
+			return out_get_int(q, "id");
+	}
+	return 0;
+}
+
+/* elevate --done ROLE: the holder ends their grant early; "done" is the
+ * reason unless one is given (ending one's own grant needs no excuse). */
+static int run_done(struct cli_ctx *c, const struct cli_args *a)
+{
+	const char *reason = cli_opt(a, "reason");
+	struct json_object *list = NULL;
+	char path[PATH_LEN], id[24];
+	struct cli_body body;
+	long long grant;
+	int r = cli_check_name(c, "role name", a->pos[0]);
+
+	if (r == 0 && (cli_opt(a, "for") || cli_opt(a, "ticket") || cli_opt(a, "host")))
+		r = cli_usage(c, "elevate --done: takes only ROLE and --reason");
+	if (r == 0)
+		r = cli_check_opt_text(c, a, "reason", REASON_MAX, 0);
+	if (r == 0)
+		r = cli_take_login_options(c, a);
+	if (r == 0)
+		r = cli_path(c, path, sizeof(path), "/v1/requests?state=active&role=%s", a->pos[0]);
+	if (r == 0)
+		r = cli_call(c, "GET", path, NULL, &list);
+	grant = r == 0 ? own_active_grant(list, c->user) : 0;
+	json_object_put(list);
+	if (r != 0)
+		return r;
+	if (!grant)
+		return cli_fail(c, CLI_EXIT_NOT_FOUND, "No active grant for role %s.", a->pos[0]);
+	snprintf(id, sizeof(id), "%lld", grant);
+	r = cli_path(c, path, sizeof(path), "/v1/requests/%s/revoke", id);
+	if (r != 0)
+		return r;
+	cli_body_init(&body);
+	cli_body_str(&body, "reason", reason && *reason ? reason : "done");
+	return cli_run(c, a, "POST", path, &body, print_outcome);
+}
+
+static int run_elevate(struct cli_ctx *c, const struct cli_args *a)
+{
+	struct cli_body body;
+	int r;
+
+	if (cli_flag(a, "done"))
+		return run_done(c, a);
+	r = elevate_body(c, a, &body);
+	return r ? r : post_and_print(c, a, "/v1/requests", &body);
+}
+
 static const char *const request_states[] = {
-	"pending", "active", "expired", "denied", "canceled", "revoked",
+	"pending", "approved", "active", "expired", "denied", "canceled", "revoked",
 };
 
 static int check_state(struct cli_ctx *c, const char *state)
@@ -166,8 +253,8 @@ static int check_state(struct cli_ctx *c, const char *state)
 	for (i = 0; i < CLI_NELEM(request_states); i++)
 		if (strcmp(state, request_states[i]) == 0)
 			return 0;
-	return cli_usage(c, "invalid --state '%s': expected pending, active, expired, "
-			 "denied, canceled or revoked", state);
+	return cli_usage(c, "invalid --state '%s': expected pending, approved, active, "
+			 "expired, denied, canceled or revoked", state);
 }
 
 static int run_list(struct cli_ctx *c, const struct cli_args *a)
@@ -211,19 +298,17 @@ static int run_show(struct cli_ctx *c, const struct cli_args *a)
 	return r ? r : cli_run(c, a, "GET", path, NULL, print_request);
 }
 
-/* approve, deny, revoke, cancel; deny and revoke must say why. */
+/* approve, deny, revoke, cancel: each must say why, for the audit log. */
 static int run_decide(struct cli_ctx *c, const struct cli_args *a)
 {
-	const char *verb = cli_verb(a);
-	int reason_required = strcmp(verb, "deny") == 0 || strcmp(verb, "revoke") == 0;
 	char suffix[32], path[PATH_LEN];
 	struct cli_body body;
 	int r;
 
-	snprintf(suffix, sizeof(suffix), "/%s", verb);
+	snprintf(suffix, sizeof(suffix), "/%s", cli_verb(a));
 	r = request_path(c, a, suffix, path);
 	if (r == 0)
-		r = cli_check_opt_text(c, a, "reason", REASON_MAX, reason_required);
+		r = cli_check_opt_text(c, a, "reason", REASON_MAX, 1);
 	if (r != 0)
 		return r;
 	cli_body_init(&body);
@@ -231,10 +316,37 @@ static int run_decide(struct cli_ctx *c, const struct cli_args *a)
 	return cli_run(c, a, "POST", path, &body, print_outcome);
 }
 
+/* request extend ID --for DUR --reason TEXT: the holder asks for more time. */
+static int run_extend(struct cli_ctx *c, const struct cli_args *a)
+{
+	const char *dur = cli_opt(a, "for");
+	char path[PATH_LEN];
+	struct cli_body body;
+	long long seconds = 0;
+	int r = request_path(c, a, "/extend", path);
+
+	if (r == 0 && !dur)
+		r = cli_usage(c, "request extend: --for DUR is required");
+	if (r == 0)
+		r = cli_check_duration(c, "--for", dur, 1, MAX_DURATION, &seconds);
+	if (r == 0)
+		r = cli_check_opt_text(c, a, "reason", REASON_MAX, 1);
+	if (r == 0)
+		r = cli_take_login_options(c, a);
+	if (r != 0)
+		return r;
+	cli_body_init(&body);
+	cli_body_int(&body, "duration", seconds);
+	cli_body_str(&body, "reason", cli_opt(a, "reason"));
+	return post_and_print(c, a, path, &body);
+}
+
 static const struct cli_opt_spec elevate_opts[] = {
 	{ "for", 0, required_argument },
 	{ "reason", 0, required_argument },
 	{ "ticket", 0, required_argument },
+	{ "host", 0, required_argument },
+	{ "done", 0, no_argument },
 	CLI_LOGIN_OPTS,
 	{ NULL, 0, 0 },
 };
@@ -250,33 +362,54 @@ static const struct cli_opt_spec reason_opts[] = {
 	{ NULL, 0, 0 },
 };
 
+static const struct cli_opt_spec extend_opts[] = {
+	{ "for", 0, required_argument },
+	{ "reason", 0, required_argument },
+	CLI_LOGIN_OPTS,
+	{ NULL, 0, 0 },
+};
+
 static const struct cli_command commands[] = {
-	{ "elevate", "ROLE --for DUR --reason TEXT [--ticket ID]",
-	  "Ask for a role for a while; active at once unless the role needs approval.",
+	{ "elevate", "ROLE --for DUR --reason TEXT [--ticket ID] [--host HOST] | --done ROLE "
+	  "[--reason TEXT]",
+	  "Ask for a role for a while (active at once unless the role needs approval), "
+	  "or end your grant early.",
 	  "      --for DUR         how long, at most the role's maximum (e.g. 1h)\n"
-	  "      --reason TEXT     why (required, for the approver and the audit log)\n"
+	  "      --reason TEXT     why (required, for the approver and the audit log;\n"
+	  "                        with --done it defaults to \"done\")\n"
 	  "      --ticket ID       a ticket or incident reference\n"
+	  "      --host HOST       the grant is valid on this enrolled host only\n"
+	  "      --done            end your active grant for ROLE now\n"
 	  CLI_LOGIN_HELP,
 	  elevate_opts, 1, 1, CLI_ACT_USER, run_elevate },
 	{ "request list", "[--state S] [--role R]",
 	  "List elevation requests: all (admin), or your own and those you may approve.",
-	  "      --state S  pending, active, expired, denied, canceled or revoked\n"
+	  "      --state S  pending, approved, active, expired, denied, canceled or revoked\n"
 	  "      --role R   only requests for this role\n",
 	  list_opts, 0, 0, CLI_ACT_EITHER, run_list },
 	{ "request show", "ID", "Show one elevation request.",
 	  NULL, NULL, 1, 1, CLI_ACT_EITHER, run_show },
-	{ "request approve", "ID [--reason TEXT]", "Approve a pending request.",
-	  "      --reason TEXT  why, for the audit log\n",
-	  reason_opts, 1, 1, CLI_ACT_EITHER, run_decide },
-	{ "request deny", "ID --reason TEXT", "Deny a pending request.",
+	{ "request approve", "ID --reason TEXT", "Approve a pending request or extension.",
 	  "      --reason TEXT  why (required)\n",
 	  reason_opts, 1, 1, CLI_ACT_EITHER, run_decide },
-	{ "request revoke", "ID --reason TEXT", "End an active grant early.",
+	{ "request deny", "ID --reason TEXT", "Deny a pending request or extension.",
 	  "      --reason TEXT  why (required)\n",
 	  reason_opts, 1, 1, CLI_ACT_EITHER, run_decide },
-	{ "request cancel", "ID [--reason TEXT]", "Withdraw your own pending request.",
-	  "      --reason TEXT  why, for the audit log\n",
+	{ "request revoke", "ID --reason TEXT",
+	  "End an active grant early (with its extensions), or withdraw a pending extension.",
+	  "      --reason TEXT  why (required)\n",
 	  reason_opts, 1, 1, CLI_ACT_EITHER, run_decide },
+	{ "request cancel", "ID --reason TEXT", "Withdraw your own pending request or extension.",
+	  "      --reason TEXT  why (required)\n",
+	  reason_opts, 1, 1, CLI_ACT_EITHER, run_decide },
+	{ "request extend", "ID --for DUR --reason TEXT",
+	  "Ask for more time on your active grant; applied at once unless the role needs "
+	  "approval.",
+	  "      --for DUR         how much longer (the grant never ends more than the\n"
+	  "                        role's maximum from now)\n"
+	  "      --reason TEXT     why (required)\n"
+	  CLI_LOGIN_HELP,
+	  extend_opts, 1, 1, CLI_ACT_USER, run_extend },
 };
 
 const struct cli_command_table cli_request_commands = { commands, CLI_NELEM(commands) };

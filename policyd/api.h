@@ -17,6 +17,7 @@
 #include "json.h"
 #include "kdf.h"
 #include "pconfig.h"
+#include "sign.h"
 #include "store.h"
 
 struct MHD_Connection;
@@ -94,6 +95,16 @@ struct json_object *group_json(struct store *st, const struct group_row *g, time
 struct json_object *host_json(struct store *st, const struct host_row *h);
 struct json_object *role_json(struct store *st, const struct role_row *r);
 struct json_object *request_json(const struct request_row *q, time_t now);
+/* A role's networks (canonical CIDRs joined by ',') as a JSON array. */
+struct json_object *networks_json(const char *csv);
+
+/* The signed grant of doc/api.md ("Signed grants") for grant g of user u
+ * and role, valid on the asking host only: *document is the JSON text
+ * (malloc'd) and sig its Ed25519 signature by the snapshot key. 0, or -1
+ * when it cannot be made. */
+int grant_document(const struct req *r, const struct user_row *u,
+		   const struct role_row *role, const struct request_row *g,
+		   char **document, char sig[IAM_SIGN_SIG_B64]);
 
 /* Routing: authenticates the caller and runs the handler. */
 void route_request(struct req *r, struct reply *out);
@@ -147,6 +158,7 @@ void h_request_approve(struct req *r, struct reply *out);
 void h_request_deny(struct req *r, struct reply *out);
 void h_request_revoke(struct req *r, struct reply *out);
 void h_request_cancel(struct req *r, struct reply *out);
+void h_request_extend(struct req *r, struct reply *out);
 
 void h_decide_account(struct req *r, struct reply *out);
 void h_decide_grant(struct req *r, struct reply *out);

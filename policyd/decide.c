@@ -50,13 +50,34 @@ const char *decide_transition(enum request_action action, const struct request_r
 	case RQ_REVOKE:
 		if (!a->is_admin && !a->is_approver && !a->is_requester)
 			return "forbidden";
-		return strcmp(state, "active") == 0 ? NULL : "invalid_state";
+		return strcmp(state, r->extends ? "pending" : "active") == 0 ? NULL
+									     : "invalid_state";
 	case RQ_CANCEL:
 		if (!a->is_requester)
 			return "forbidden";
 		return strcmp(state, "pending") == 0 ? NULL : "invalid_state";
+	case RQ_EXTEND:
+		if (!a->is_requester)
+			return "forbidden";
+		return !r->extends && strcmp(state, "active") == 0 ? NULL : "invalid_state";
 	}
 	return "invalid_state";
+}
+
+const char *decide_extension(const struct request_row *g, int64_t duration,
+			     int64_t max_duration, time_t now, int64_t *not_after)
+{
+	int64_t from = g->not_after > (int64_t)now ? g->not_after : (int64_t)now;
+	int64_t end = from + duration, cap = (int64_t)now + max_duration;
+
+	if (strcmp(request_state(g, now), "active") != 0)
+		return "grant_ended";
+	if (end > cap)
+		end = cap;
+	if (end <= g->not_after)
+		return "max_duration";
+	*not_after = end;
+	return NULL;
 }
 
 static void set(struct decision *d, int allow, const char *reason)
@@ -98,10 +119,28 @@ static void utc_text(int64_t t, char *out, size_t outsz)
 	strftime(out, outsz, "%Y-%m-%d %H:%M UTC", &tm);
 }
 
+/* Whether a row is a grant (or a request for one) valid on the asking
+ * host: an extension only moves its grant's end, and a grant scoped to
+ * another host does not exist here. */
+static int counts_here(const struct grant_input *in, const struct request_row *q)
+{
+	return !q->extends && (!q->host_id || q->host_id == in->host_id);
+}
+
+static const struct request_row *latest_here(const struct grant_input *in)
+{
+	int i;
+
+	for (i = 0; i < in->nreqs; i++)
+		if (counts_here(in, &in->reqs[i]))
+			return &in->reqs[i];
+	return NULL;
+}
+
 /* The most telling reason when no grant is active now. */
 static void explain_no_grant(const struct grant_input *in, struct decision *d)
 {
-	const struct request_row *last = in->nreqs > 0 ? &in->reqs[0] : NULL;
+	const struct request_row *last = latest_here(in);
 	const char *state = last ? request_state(last, in->now) : "none";
 	const char *role = in->role->name;
 	char when[40];
@@ -185,7 +224,8 @@ static const struct request_row *active_grant(const struct grant_input *in)
 	int i;
 
 	for (i = 0; i < in->nreqs; i++)
-		if (strcmp(request_state(&in->reqs[i], in->now), "active") == 0)
+		if (counts_here(in, &in->reqs[i]) &&
+		    strcmp(request_state(&in->reqs[i], in->now), "active") == 0)
 			return &in->reqs[i];
 	return NULL;
 }

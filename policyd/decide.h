@@ -26,9 +26,20 @@ struct actor_facts {
 
 /* Whether the action may happen now. NULL when it may, else the API error
  * code ("self_approval", "not_approver", "forbidden", "request_expired",
- * "invalid_state"). */
+ * "invalid_state"). RQ_EXTEND asks whether r, a grant, may be extended:
+ * by its requester only, while it is active. An extension row is approved,
+ * denied and canceled like a request; revoking it is allowed while it is
+ * pending (the store then cancels it) and refused once it applied (revoke
+ * the grant instead). */
 const char *decide_transition(enum request_action action, const struct request_row *r,
 			      const struct actor_facts *a, time_t now);
+
+/* Where grant g ends if `duration` seconds are added now: from
+ * max(g's not_after, now), but never more than max_duration (the role's)
+ * after now. NULL with *not_after set, else "grant_ended" (g is no longer
+ * active) or "max_duration" (the cap leaves nothing to add). */
+const char *decide_extension(const struct request_row *g, int64_t duration,
+			     int64_t max_duration, time_t now, int64_t *not_after);
 
 struct decision {
 	int allow;
@@ -40,7 +51,8 @@ void decide_account(const struct account_facts *f, struct decision *d);
 
 /* The grant check. reqs are the user's requests for the role, newest first.
  * tz is the role's zone (NULL when the role has no window); origin may be
- * NULL or "" when the caller knows none. */
+ * NULL or "" when the caller knows none. Only rows that are not extensions
+ * and whose host is the asking one (or every host) count. */
 struct grant_input {
 	const struct user_row *user;   /* NULL: unknown user */
 	const struct role_row *role;   /* NULL: unknown role */
@@ -50,6 +62,7 @@ struct grant_input {
 	const struct iam_tz *tz;
 	const char *origin;
 	time_t now;
+	int64_t host_id;               /* the host asking */
 };
 
 /* Fills d; *grant points at the active request used (or NULL). */

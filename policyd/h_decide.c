@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -47,8 +48,7 @@ static int record(struct req *r, const char *type, const struct decide_body *b,
 	iam_json_add_str(data, "service", b->service);
 	iam_json_add_str(data, "origin", b->origin);
 	iam_json_add_str(data, "tty", b->tty);
-	if (grant)
-		iam_json_add_int(data, "grant", grant);
+	json_object_object_add(data, "grant", grant ? json_object_new_int64(grant) : NULL);
 	rc = store_audit(r->st, r->now, r->source, type, iam_name_valid(b->user) ? b->user : "-",
 			 data);
 	json_object_put(data);
@@ -118,16 +118,31 @@ void h_decide_account(struct req *r, struct reply *out)
 	iam_json_map_free(account_fields, 4, &b);
 }
 
-static struct json_object *grant_json(const struct request_row *g)
+/* The grant of an allow, with its signed document; NULL for a deny. *failed
+ * is set when an allow cannot be signed (the host must not get an allow
+ * it cannot keep: fail closed). */
+static struct json_object *grant_json(const struct req *r, const struct decision *d,
+				      const struct user_row *u, const struct role_row *role,
+				      const struct request_row *g, int *failed)
 {
+	char sig[IAM_SIGN_SIG_B64], *document = NULL;
 	struct json_object *o;
 
-	if (!g)
+	*failed = 0;
+	if (!d->allow || !g)
 		return NULL;
+	if (grant_document(r, u, role, g, &document, sig) < 0) {
+		iam_log(LOG_ERR, "event=grant_sign_failed grant=%lld", (long long)g->id);
+		*failed = 1;
+		return NULL;
+	}
 	o = json_object_new_object();
 	iam_json_add_int(o, "id", g->id);
 	iam_json_add_int(o, "not_before", g->not_before);
 	iam_json_add_int(o, "not_after", g->not_after);
+	iam_json_add_str(o, "document", document);
+	iam_json_add_str(o, "signature", sig);
+	free(document);
 	return o;
 }
 
@@ -138,13 +153,15 @@ static void decide(struct req *r, const struct decide_body *b, struct reply *out
 	struct user_row u = { 0 };
 	struct role_row role = { 0 };
 	struct iam_tz *tz = NULL;
-	struct grant_input in = { NULL, NULL, b->role, reqs, 0, NULL, b->origin, r->now };
+	struct grant_input in = { NULL, NULL, b->role, reqs, 0, NULL, b->origin, r->now,
+				  r->who.id };
+	struct json_object *g;
 	struct decision d;
-	int found = 0, rc;
+	int found = 0, rc, failed;
 
 	if (iam_name_valid(b->user) && iam_name_valid(b->role))
-		found = store_grant_facts(r->st, b->user, b->role, &u, &role, reqs, MAX_REQUESTS,
-					  &in.nreqs);
+		found = store_grant_facts(r->st, b->user, b->role, r->who.id, &u, &role, reqs,
+					  MAX_REQUESTS, &in.nreqs);
 	if (found < 0) {
 		reply_store_error(out, found, "role", b->role);
 		return;
@@ -156,8 +173,13 @@ static void decide(struct req *r, const struct decide_body *b, struct reply *out
 	in.tz = tz;
 	decide_grant(&in, &d, &grant);
 	iam_tz_free(tz);
+	g = grant_json(r, &d, &u, &role, grant, &failed);
+	if (failed) {
+		reply_error(out, 500, "internal", "The grant could not be signed.");
+		return;
+	}
 	rc = record(r, "decide.grant", b, &d, grant ? grant->id : 0);
-	reply_decision(out, &d, rc, d.allow ? grant_json(grant) : NULL, 1);
+	reply_decision(out, &d, rc, g, 1);
 }
 
 void h_decide_grant(struct req *r, struct reply *out)

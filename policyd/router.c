@@ -62,17 +62,18 @@ static const struct route routes[] = {
 
 	{ "POST", "/v1/roles", h_role_create, A_ADMIN },
 	{ "GET", "/v1/roles", h_role_list, A_ADMIN | A_USER },
-	{ "GET", "/v1/roles/*", h_role_get, A_ADMIN | A_USER },
+	{ "GET", "/v1/roles/*", h_role_get, A_ADMIN | A_USER | A_HOST },
 	{ "POST", "/v1/roles/*/eligible", h_role_eligible_add, A_ADMIN },
 	{ "DELETE", "/v1/roles/*/eligible/*/*", h_role_eligible_remove, A_ADMIN },
 
-	{ "POST", "/v1/requests", h_request_create, A_USER },
+	{ "POST", "/v1/requests", h_request_create, A_USER | A_HOST },
 	{ "GET", "/v1/requests", h_request_list, A_ADMIN | A_USER },
 	{ "GET", "/v1/requests/*", h_request_get, A_ADMIN | A_USER },
 	{ "POST", "/v1/requests/*/approve", h_request_approve, A_ADMIN | A_USER },
 	{ "POST", "/v1/requests/*/deny", h_request_deny, A_ADMIN | A_USER },
 	{ "POST", "/v1/requests/*/revoke", h_request_revoke, A_ADMIN | A_USER },
 	{ "POST", "/v1/requests/*/cancel", h_request_cancel, A_USER },
+	{ "POST", "/v1/requests/*/extend", h_request_extend, A_USER },
 
 	{ "POST", "/v1/decide/account", h_decide_account, A_HOST },
 	{ "POST", "/v1/decide/grant", h_decide_grant, A_HOST },

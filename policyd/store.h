@@ -303,28 +303,58 @@ struct request_row {
 	char ended_by[300];
 	int64_t ended_at;
 	char end_reason[520];
+	int64_t host_id;        /* the one host the grant is valid on; 0: every host */
+	char host[254];         /* that host's name; "" for every host */
+	int64_t extends;        /* an extension: the grant it extends; 0 otherwise */
+	char created_by[300];   /* "user:alice", or "host:web1" for a host's request */
 };
 
 struct request_new {
+	const char *user;      /* the requester (the caller, or named by a host) */
 	const char *role;
 	int64_t duration;
 	const char *reason;
 	const char *ticket;
-	int mfa;       /* a fresh TOTP code was checked for this request */
+	int64_t host_id;       /* scope: 0 for every host */
+	int mfa;               /* a fresh TOTP code was checked for this request */
 };
 
-/* Checks eligibility, bounds and duplicates, and creates the request (active
- * at once when the role needs no approval). On ST_DENIED *why is a stable
- * API code ("not_eligible", "invalid_state", ...). */
+/* Checks that the user is active and eligible, and that no request is open
+ * for the role, and creates the request (active at once when the role
+ * needs no approval). who is the caller, recorded as created_by. On
+ * ST_DENIED *why is a stable API code ("not_eligible", "invalid_state",
+ * "user_inactive"); ST_NOTFOUND when the user or role does not exist. */
 int store_request_create(struct store *st, const struct principal *who,
 			 const struct request_new *rq, time_t now,
 			 struct request_row *out, const char **why);
 int store_request_get(struct store *st, int64_t id, struct request_row *out);
 
-enum request_action { RQ_APPROVE, RQ_DENY, RQ_REVOKE, RQ_CANCEL };
+/* RQ_EXTEND is decided like the others (decide_transition) but has its own
+ * store call, since it creates a row. */
+enum request_action { RQ_APPROVE, RQ_DENY, RQ_REVOKE, RQ_CANCEL, RQ_EXTEND };
+
+struct extension_new {
+	int64_t grant;         /* the request to extend */
+	int64_t duration;      /* seconds to add */
+	const char *reason;
+	int mfa;               /* a fresh TOTP code was checked */
+};
+
+/* Asks to extend an active grant (the requester only): a new request row
+ * with extends = the grant. It stays pending when the role needs approval
+ * and is applied at once otherwise (see store_request_transition). On
+ * ST_DENIED *why is an API code, or "grant_ended" / "max_duration" when
+ * the extension cannot apply (decide_extension()); out holds the
+ * extension, or the grant when none was created. */
+int store_request_extend(struct store *st, const struct principal *who,
+			 const struct extension_new *x, time_t now,
+			 struct request_row *out, const char **why);
 
 /* One transition, decided by decide_transition(); on ST_DENIED *why is the
- * API code, and out holds the request as it is. */
+ * API code, and out holds the request as it is. Approving an extension
+ * moves its grant's not_after (decide_extension()); revoking a grant also
+ * revokes its approved extensions and cancels its pending ones; revoking
+ * a pending extension cancels it. */
 int store_request_transition(struct store *st, int64_t id, enum request_action action,
 			     const struct principal *who, const char *reason, time_t now,
 			     struct request_row *out, const char **why);
@@ -352,12 +382,13 @@ struct account_facts {
 int store_account_facts(struct store *st, const char *user, int64_t host_id, time_t now,
 			struct account_facts *out);
 
-/* Whether the user and the role exist, and the user's requests for the
- * role, newest first, at most max: a bit mask (1: user found, 2: role
- * found) or a negative enum st_rc. */
+/* Whether the user and the role exist, and the user's grants and requests
+ * for the role that count on the host (scoped to it or to every host; not
+ * extensions), newest first, at most max: a bit mask (1: user found, 2:
+ * role found) or a negative enum st_rc. */
 int store_grant_facts(struct store *st, const char *user, const char *role,
-		      struct user_row *u, struct role_row *r, struct request_row *reqs,
-		      int max, int *n);
+		      int64_t host_id, struct user_row *u, struct role_row *r,
+		      struct request_row *reqs, int max, int *n);
 
 /* --- Snapshot and audit ----------------------------------------------- */
 

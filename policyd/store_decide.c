@@ -6,7 +6,8 @@
 
 #include "store_int.h"
 
-/* Static membership, or a JIT membership of a role group that is active now. */
+/* Static membership, or a JIT membership of a role group that is active now
+ * (a grant, not an extension row, for this host or every host). */
 static int allowed_on_host(sqlite3 *db, int64_t user_id, int64_t host_id, time_t now)
 {
 	int64_t one;
@@ -16,6 +17,7 @@ static int allowed_on_host(sqlite3 *db, int64_t user_id, int64_t host_id, time_t
 		      " (a.group_id IN (SELECT group_id FROM members WHERE user_id = ?2)"
 		      " OR a.group_id IN (SELECT r.group_id FROM roles r JOIN requests q"
 		      " ON q.role_id = r.id WHERE q.user_id = ?2 AND q.state = 'approved'"
+		      " AND q.extends IS NULL AND (q.host_id IS NULL OR q.host_id = ?1)"
 		      " AND q.not_before <= ?3 AND q.not_after > ?3)) LIMIT 1",
 		      "iii", host_id, user_id, (int64_t)now) == ST_OK;
 }
@@ -45,6 +47,7 @@ int store_account_facts(struct store *st, const char *user, int64_t host_id, tim
  * belong to the same moment. */
 struct grant_read {
 	const char *user, *role;
+	int64_t host_id;
 	struct user_row *u;
 	struct role_row *r;
 	struct request_row *reqs;
@@ -68,15 +71,16 @@ static int read_grant_facts(sqlite3 *db, void *arg)
 		return r;
 	if (!g->have_user || !g->have_role)
 		return ST_OK;
-	return st_request_rows(db, "WHERE q.user_id = ?1 AND q.role_id = ?2", g->u->id, g->r->id,
-			       g->reqs, g->max, g->n);
+	return st_request_rows(db, "WHERE q.user_id = ?1 AND q.role_id = ?2 AND q.extends IS NULL"
+			       " AND (q.host_id IS NULL OR q.host_id = ?3)", g->u->id, g->r->id,
+			       g->host_id, g->reqs, g->max, g->n);
 }
 
 int store_grant_facts(struct store *st, const char *user, const char *role,
-		      struct user_row *u, struct role_row *r, struct request_row *reqs,
-		      int max, int *n)
+		      int64_t host_id, struct user_row *u, struct role_row *r,
+		      struct request_row *reqs, int max, int *n)
 {
-	struct grant_read g = { user, role, u, r, reqs, max, n, 0, 0 };
+	struct grant_read g = { user, role, host_id, u, r, reqs, max, n, 0, 0 };
 	sqlite3 *db = st_db(st);
 	int rc;
 

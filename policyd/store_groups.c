@@ -102,10 +102,12 @@ static struct json_object *jit_list(sqlite3 *db, int64_t group_id, time_t now, i
 	sqlite3_stmt *s = NULL;
 	int step = SQLITE_DONE;
 
-	*rc = st_prepare(db, "SELECT u.name, q.not_after FROM requests q"
+	/* Grants only: an extension row is not a membership of its own. */
+	*rc = st_prepare(db, "SELECT u.name, q.not_after, h.name FROM requests q"
 			 " JOIN roles r ON r.id = q.role_id JOIN users u ON u.id = q.user_id"
-			 " WHERE r.group_id = ? AND q.state = 'approved' AND q.not_before <= ?"
-			 " AND q.not_after > ? AND u.state <> 'deprovisioned'"
+			 " LEFT JOIN hosts h ON h.id = q.host_id"
+			 " WHERE r.group_id = ? AND q.state = 'approved' AND q.extends IS NULL"
+			 " AND q.not_before <= ? AND q.not_after > ? AND u.state <> 'deprovisioned'"
 			 " ORDER BY u.name, q.not_after", &s);
 	if (*rc == ST_OK) {
 		sqlite3_bind_int64(s, 1, group_id);
@@ -119,6 +121,8 @@ static struct json_object *jit_list(sqlite3 *db, int64_t group_id, time_t now, i
 			(const char *)sqlite3_column_text(s, 0)));
 		json_object_object_add(m, "until", json_object_new_int64(
 			sqlite3_column_int64(s, 1)));
+		json_object_object_add(m, "host", sqlite3_column_type(s, 2) == SQLITE_NULL ? NULL :
+				       json_object_new_string((const char *)sqlite3_column_text(s, 2)));
 		json_object_array_add(arr, m);
 	}
 	if (*rc == ST_OK && step != SQLITE_DONE)

@@ -75,9 +75,21 @@ int st_alloc_id(struct store *st, sqlite3 *db, int64_t want, const char *kind,
 int st_audit(sqlite3 *db, time_t now, const char *source, const char *event_id,
 	     const char *type, const char *actor, struct json_object *data);
 const char *st_actor_of(const char *source);
-/* A request query's rows (where-clause with ?1/?2 bound to a, b). */
-int st_request_rows(sqlite3 *db, const char *where, int64_t a, int64_t b,
+/* A request query's rows (where-clause with ?1/?2/?3 bound to a, b, c). */
+int st_request_rows(sqlite3 *db, const char *where, int64_t a, int64_t b, int64_t c,
 		    struct request_row *rows, int max, int *n);
+int st_request_row(sqlite3 *db, int64_t id, struct request_row *out);
+/* The elevation.* audit record of a request after a change; extra (may be
+ * NULL) adds members and stays the caller's. */
+int st_audit_request(sqlite3 *db, const struct request_row *q, const char *type,
+		     const char *source, const char *reason, struct json_object *extra,
+		     time_t now);
+/* Applies approved extension x to its grant (decide_extension()): the
+ * grant's not_after moves, and x becomes approved with the added segment
+ * as its [not_before, not_after). ST_DENIED with *why when it cannot. The
+ * caller bumps the serial. */
+int st_apply_extension(sqlite3 *db, const struct request_row *x, const char *by,
+		       const char *reason, time_t now, const char **why);
 
 int st_user_id(sqlite3 *db, const char *name, int64_t *id);
 int st_group_id(sqlite3 *db, const char *name, int64_t *id);

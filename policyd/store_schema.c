@@ -78,5 +78,16 @@ static const char *const migration_1 =
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	" BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
 
-const char *const store_migrations[] = { migration_1 };
+/* Issue 5 of the elevation lifecycle: a request may be scoped to one host
+ * (NULL: every host), may extend an earlier grant (NULL: an ordinary
+ * request), and records who created it ("user:alice" or "host:web1"). */
+static const char *const migration_2 =
+	"ALTER TABLE requests ADD COLUMN host_id INTEGER REFERENCES hosts(id);"
+	"ALTER TABLE requests ADD COLUMN extends INTEGER REFERENCES requests(id);"
+	"ALTER TABLE requests ADD COLUMN created_by TEXT NOT NULL DEFAULT '';"
+	"UPDATE requests SET created_by = 'user:' ||"
+	" (SELECT name FROM users WHERE users.id = requests.user_id);"
+	"CREATE INDEX requests_extends ON requests(extends) WHERE extends IS NOT NULL;";
+
+const char *const store_migrations[] = { migration_1, migration_2 };
 const int store_migration_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -48,7 +48,9 @@ static struct json_object *member(const char *user, int64_t until)
 
 /* One row per (group, member): static members of regular groups (a user's
  * own group lists nobody, as with user private groups in /etc/group) and
- * the holders of active grants in role groups. */
+ * the holders of active grants in role groups. A grant is its own row, with
+ * its not_after moved by extensions (extension rows are not grants), and
+ * counts only on its host when it is scoped to one. */
 static const char *const members_sql =
 	"SELECT g.name, g.gid, u.name, 0 FROM groups g"
 	" LEFT JOIN members m ON m.group_id = g.id AND g.kind = 'regular'"
@@ -58,11 +60,12 @@ static const char *const members_sql =
 	" SELECT g.name, g.gid, u.name, q.not_after FROM groups g"
 	" JOIN roles r ON r.group_id = g.id"
 	" LEFT JOIN requests q ON q.role_id = r.id AND q.state = 'approved'"
-	" AND q.not_before <= ?1 AND q.not_after > ?1"
+	" AND q.extends IS NULL AND q.not_before <= ?1 AND q.not_after > ?1"
+	" AND (q.host_id IS NULL OR q.host_id = (SELECT id FROM hosts WHERE name = ?2))"
 	" LEFT JOIN users u ON u.id = q.user_id AND u.state <> 'deprovisioned'"
 	" ORDER BY 2, 3";
 
-static int add_groups(sqlite3 *db, struct json_object *arr, time_t now)
+static int add_groups(sqlite3 *db, struct json_object *arr, const char *host, time_t now)
 {
 	struct json_object *g = NULL, *members = NULL;
 	sqlite3_stmt *s = NULL;
@@ -70,8 +73,10 @@ static int add_groups(sqlite3 *db, struct json_object *arr, time_t now)
 	int r, step = SQLITE_DONE;
 
 	r = st_prepare(db, members_sql, &s);
-	if (r == ST_OK)
+	if (r == ST_OK) {
 		sqlite3_bind_int64(s, 1, (int64_t)now);
+		sqlite3_bind_text(s, 2, host, -1, SQLITE_TRANSIENT);
+	}
 	while (r == ST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t gid = sqlite3_column_int64(s, 1);
 
@@ -112,7 +117,7 @@ static int build_payload(sqlite3 *db, const char *host, time_t now, int64_t *ser
 	if (r == ST_OK)
 		r = add_users(db, users);
 	if (r == ST_OK)
-		r = add_groups(db, groups, now);
+		r = add_groups(db, groups, host, now);
 	if (r == ST_OK) {
 		*payload = strdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
 								  JSON_C_TO_STRING_NOSLASHESCAPE));

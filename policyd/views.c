@@ -75,7 +75,7 @@ struct json_object *host_json(struct store *st, const struct host_row *h)
 	return o;
 }
 
-static struct json_object *network_list(const char *csv)
+struct json_object *networks_json(const char *csv)
 {
 	struct json_object *arr = json_object_new_array();
 	const char *p = csv;
@@ -103,7 +103,7 @@ struct json_object *role_json(struct store *st, const struct role_row *r)
 	add_opt_str(o, "window", r->window);
 	add_opt_str(o, "days", r->window[0] ? (r->days[0] ? r->days : "*") : NULL);
 	add_str(o, "tz", r->tz);
-	json_object_object_add(o, "networks", network_list(r->networks));
+	json_object_object_add(o, "networks", networks_json(r->networks));
 	json_object_object_add(o, "mfa", json_object_new_boolean(r->mfa));
 	add_int(o, "request_ttl", r->request_ttl);
 	store_role_eligible(st, r->id, &users, &groups);
@@ -134,5 +134,8 @@ struct json_object *request_json(const struct request_row *q, time_t now)
 	add_opt_str(o, "ended_by", q->ended_by);
 	add_opt_int(o, "ended_at", q->ended_at);
 	add_opt_str(o, "end_reason", q->end_reason);
+	add_opt_str(o, "host", q->host);
+	add_opt_int(o, "extends", q->extends);
+	add_opt_str(o, "created_by", q->created_by);
 	return o;
 }

@@ -90,6 +90,15 @@ expect 2 role add r --max-duration 1h --from 10.8.0.1/16
 expect 2 role add r --max-duration 1h --window 25:00-26:00
 expect 2 role add r --max-duration 1h --window 10:00-11:00 --tz ../etc
 expect 2 request deny 1
+# Every decision on a request says why; extending needs a duration too.
+expect 2 request approve 1
+expect 2 request revoke 1
+expect 2 request cancel 1
+expect 2 request extend 1 --reason x
+expect 2 request extend 1 --for 1h
+expect 2 request extend x --for 1h --reason x
+expect 2 elevate ops --done --for 1h
+expect 2 elevate ops --for 1h --reason x --host 'bad host'
 expect 2 --endpoint http://plain status
 
 expect 0 status
@@ -156,13 +165,56 @@ output_has "holds ops"
 expect 5 --user alice elevate ops --for 1h --reason again
 expect 0 --user alice elevate dbadmin --for 1h --reason "INC-42" --ticket INC-42
 output_has "waiting for approval"
-expect 3 --user alice request approve 2
+expect 3 --user alice request approve 2 --reason mine
 expect_in 0 'pw-bob-2' --user bob --password-stdin request approve 2 --reason ok
 expect 0 request list --state active
 output_has dbadmin
 expect 0 request show 2
 expect 0 request revoke 2 --reason done
 expect 5 request revoke 2 --reason again
+
+# Extending a grant: at once without approval, capped by the endpoint at
+# the role's maximum; only the holder asks.
+expect 0 --user alice request extend 1 --for 30m --reason "job runs late"
+output_has "Grant 1 for ops now ends at"
+expect 0 --json request show 1
+output_has '"not_after"'
+expect 1 --user alice request extend 1 --for 3h --reason "too long"
+error_has "invalid_field"
+expect 3 --user bob request extend 1 --for 10m --reason "not mine"
+# The holder ends it early; the reason defaults to "done".
+expect 0 --user alice elevate --done ops
+output_has "is now revoked"
+expect 0 --json request show 1
+output_has '"end_reason": *"done"'
+expect 4 --user alice elevate --done ops
+error_has "No active grant for role ops."
+# A grant for one host only.
+expect 4 --user alice elevate ops --for 30m --reason scoped --host nohost
+expect 0 --user alice elevate ops --for 30m --reason scoped --host web1
+output_has "holds ops"
+expect 0 --user alice --json request list --state active --role ops
+output_has '"host": *"web1"'
+expect 0 --user alice elevate --done ops --reason finished
+output_has "is now revoked"
+# With approval, an extension waits for an approver like a request.
+expect 0 --user alice elevate dbadmin --for 1h --reason "INC-43"
+rid=$(sed -n 's/^Request \([0-9]*\) .*/\1/p' "$tmp/out")
+expect 0 --user bob request approve "$rid" --reason ok
+expect 0 --user alice request extend "$rid" --for 30m --reason "INC-43 drags on"
+output_has "to extend grant $rid for dbadmin is waiting for approval"
+xid=$(sed -n 's/^Request \([0-9]*\) .*/\1/p' "$tmp/out")
+expect 3 --user alice request approve "$xid" --reason mine
+expect 0 --user bob request approve "$xid" --reason ok
+output_has "Grant $rid for dbadmin now ends at"
+expect 0 request show "$xid"
+output_has "Extends: *$rid"
+expect 0 --user alice request extend "$rid" --for 10m --reason "a bit more"
+xid=$(sed -n 's/^Request \([0-9]*\) .*/\1/p' "$tmp/out")
+expect 0 --user alice request cancel "$xid" --reason "not needed"
+output_has "is now canceled"
+expect 0 --user alice elevate --done dbadmin
+expect 5 --user alice request extend "$rid" --for 10m --reason late
 expect 0 --user alice logout
 expect_in 3 'wrong' --user bob --password-stdin login
 
@@ -172,6 +224,27 @@ secret=$(cat "$tmp/out")
 expect_in 0 'pw-alice-1' --user alice --password-stdin \
 	--code "$(oathtool --totp -b "$secret")" login
 expect 0 mfa remove alice
+
+# A role with MFA at activation: elevate and extend each send a fresh code
+# (the second from the next 30-second step, which the endpoint accepts).
+expect_in 0 'pw-dave-1' user add dave --password-stdin
+expect_in 0 'pw-dave-1' --user dave --password-stdin login
+expect 0 role add vault --max-duration 1h --mfa
+expect 0 role eligible vault --user dave
+expect 0 mfa enroll dave --print-secret
+dsecret=$(cat "$tmp/out")
+expect 3 --user dave elevate vault --for 10m --reason "key rotation" --code 000000
+expect 0 --user dave elevate vault --for 10m --reason "key rotation" \
+	--code "$(oathtool --totp -b "$dsecret")"
+output_has "holds vault"
+expect 0 --user dave --json request list --state active --role vault
+vid=$(sed -n 's/.*"id": *\([0-9]*\).*/\1/p' "$tmp/out" | head -n 1)
+expect 3 --user dave request extend "$vid" --for 10m --reason more --code 000000
+error_has "auth_failed"
+expect_in 0 "$(oathtool --totp -b "$dsecret" -N 'now + 30 seconds')" \
+	--user dave request extend "$vid" --for 10m --reason more --code-stdin
+output_has "Grant $vid for vault now ends at"
+expect 0 --user dave elevate --done vault
 
 # Self-service password change: the current password, then the new one
 # (lines of stdin here); the endpoint's policy decides what is strong

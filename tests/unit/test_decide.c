@@ -62,7 +62,7 @@ static const char *check(const struct user_row *u, const struct role_row *r,
 			 struct decision *d)
 {
 	struct iam_tz *tz = NULL;
-	struct grant_input in = { u, r, "dbadmin", reqs, n, NULL, origin, now };
+	struct grant_input in = { u, r, "dbadmin", reqs, n, NULL, origin, now, 5 };
 	const struct request_row *g;
 
 	assert_int_equal(iam_tz_load(NULL, "Europe/Berlin", &tz, NULL), 0);
@@ -139,7 +139,7 @@ static void test_no_role_no_user_no_requests(void **state)
 {
 	struct user_row u = user("active");
 	struct role_row r = role("", "", "", 0);
-	struct grant_input in = { &u, NULL, "nope", NULL, 0, NULL, NULL, MONDAY_1330_UTC };
+	struct grant_input in = { &u, NULL, "nope", NULL, 0, NULL, NULL, MONDAY_1330_UTC, 5 };
 	const struct request_row *g;
 	struct decision d;
 
@@ -216,6 +216,91 @@ static void test_transitions(void **state)
 	assert_string_equal(decide_transition(RQ_REVOKE, &q, &admin, 200), "invalid_state");
 	assert_string_equal(decide_transition(RQ_APPROVE, &q, &admin, 150), "invalid_state");
 	assert_string_equal(decide_transition(RQ_CANCEL, &q, &requester, 150), "invalid_state");
+}
+
+/* Extensions never count as grants, and a grant scoped to another host
+ * does not exist on this one (the check above runs as host 5). */
+static void test_grant_rows_that_count(void **state)
+{
+	struct user_row u = user("active");
+	struct role_row r = role("", "", "", 0);
+	struct request_row reqs[3];
+	struct decision d;
+
+	(void)state;
+	reqs[0] = approved(9, MONDAY_1330_UTC - 10, MONDAY_1330_UTC + 10, 0);
+	reqs[0].extends = 3;
+	reqs[1] = approved(4, MONDAY_1330_UTC - 10, MONDAY_1330_UTC + 10, 0);
+	reqs[1].host_id = 6;
+	assert_string_equal(check(&u, &r, reqs, 2, NULL, MONDAY_1330_UTC, &d), "no_grant");
+	reqs[1].host_id = 5;
+	assert_string_equal(check(&u, &r, reqs, 2, NULL, MONDAY_1330_UTC, &d), "ok");
+	/* the newest row that counts explains a deny: not a pending extension */
+	reqs[0] = approved(9, 0, 0, 0);
+	snprintf(reqs[0].state, sizeof(reqs[0].state), "pending");
+	reqs[0].expires_at = MONDAY_1330_UTC + 100;
+	reqs[0].extends = 3;
+	reqs[1] = approved(3, MONDAY_1330_UTC - 100, MONDAY_1330_UTC - 10, 0);
+	assert_string_equal(check(&u, &r, reqs, 2, NULL, MONDAY_1330_UTC, &d), "expired");
+	reqs[2] = reqs[1];
+	reqs[1].host_id = 6;
+	snprintf(reqs[2].state, sizeof(reqs[2].state), "revoked");
+	assert_string_equal(check(&u, &r, reqs, 3, NULL, MONDAY_1330_UTC, &d), "revoked");
+}
+
+/* Who may ask to extend, and what an extension row allows. */
+static void test_extension_transitions(void **state)
+{
+	struct request_row g = approved(1, 100, 200, 0), x = approved(2, 0, 0, 0);
+	struct actor_facts requester = { 0, 1, 0 }, approver = { 0, 0, 1 }, admin = { 1, 0, 0 };
+
+	(void)state;
+	assert_null(decide_transition(RQ_EXTEND, &g, &requester, 150));
+	assert_string_equal(decide_transition(RQ_EXTEND, &g, &approver, 150), "forbidden");
+	assert_string_equal(decide_transition(RQ_EXTEND, &g, &admin, 150), "forbidden");
+	assert_string_equal(decide_transition(RQ_EXTEND, &g, &requester, 200), "invalid_state");
+	snprintf(g.state, sizeof(g.state), "revoked");
+	assert_string_equal(decide_transition(RQ_EXTEND, &g, &requester, 150), "invalid_state");
+	/* a pending extension: decided like a request, revoking withdraws it */
+	x.extends = 1;
+	snprintf(x.state, sizeof(x.state), "pending");
+	x.expires_at = 1000;
+	assert_string_equal(decide_transition(RQ_APPROVE, &x, &requester, 150), "self_approval");
+	assert_null(decide_transition(RQ_APPROVE, &x, &approver, 150));
+	assert_null(decide_transition(RQ_REVOKE, &x, &approver, 150));
+	assert_null(decide_transition(RQ_REVOKE, &x, &requester, 150));
+	assert_null(decide_transition(RQ_CANCEL, &x, &requester, 150));
+	assert_string_equal(decide_transition(RQ_EXTEND, &x, &requester, 150), "invalid_state");
+	/* once applied, it ends with its grant only */
+	x = approved(2, 200, 300, 0);
+	x.extends = 1;
+	assert_string_equal(decide_transition(RQ_REVOKE, &x, &admin, 150), "invalid_state");
+	assert_string_equal(decide_transition(RQ_REVOKE, &x, &admin, 250), "invalid_state");
+}
+
+static void test_extension_bounds(void **state)
+{
+	struct request_row g = approved(1, 1000, 2000, 0);
+	int64_t end = 0;
+
+	(void)state;
+	/* from the current end */
+	assert_null(decide_extension(&g, 600, 7200, 1500, &end));
+	assert_int_equal(end, 2600);
+	/* capped at max_duration from now */
+	assert_null(decide_extension(&g, 3600, 3600, 1500, &end));
+	assert_int_equal(end, 5100);
+	assert_null(decide_extension(&g, 600, 600, 1500, &end));
+	assert_int_equal(end, 2100);
+	/* nothing left to add under the cap */
+	end = 0;
+	assert_string_equal(decide_extension(&g, 600, 500, 1500, &end), "max_duration");
+	assert_string_equal(decide_extension(&g, 600, 500, 1500, &end), "max_duration");
+	assert_int_equal(end, 0);
+	/* the grant must still be active */
+	assert_string_equal(decide_extension(&g, 600, 7200, 2000, &end), "grant_ended");
+	snprintf(g.state, sizeof(g.state), "revoked");
+	assert_string_equal(decide_extension(&g, 600, 7200, 1500, &end), "grant_ended");
 }
 
 static void test_account(void **state)
@@ -323,6 +408,9 @@ int main(void)
 		cmocka_unit_test(test_active_grant_found_among_others),
 		cmocka_unit_test(test_request_states),
 		cmocka_unit_test(test_transitions),
+		cmocka_unit_test(test_grant_rows_that_count),
+		cmocka_unit_test(test_extension_transitions),
+		cmocka_unit_test(test_extension_bounds),
 		cmocka_unit_test(test_account),
 		cmocka_unit_test(test_password_policy),
 		cmocka_unit_test(test_password_policy_messages),
