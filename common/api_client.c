@@ -344,6 +344,10 @@ static const struct iam_json_field decision_map[] = {
 
 static const struct iam_json_field grant_map[] = {
 	GF("id", grant_id), GF("not_before", not_before), GF("not_after", not_after),
+	{ "document", IAM_J_STRING, offsetof(struct iam_decision, document), IAM_JF_NULLABLE,
+	  8192, 0, 0 },
+	{ "signature", IAM_J_STRING, offsetof(struct iam_decision, signature), IAM_JF_NULLABLE,
+	  128, 0, 0 },
 };
 
 /* Only the exact word "allow" allows; anything else, including a decision
@@ -420,5 +424,125 @@ void iam_decision_free(struct iam_decision *d)
 {
 	free(d->reason);
 	free(d->message);
+	free(d->document);
+	free(d->signature);
 	memset(d, 0, sizeof(*d));
+}
+
+#define RF(name, kind, member, flags) \
+	{ name, kind, offsetof(struct iam_request_result, member), flags, 64, 0, 0 }
+
+static const struct iam_json_field request_map[] = {
+	RF("id", IAM_J_INT64, id, IAM_JF_REQUIRED),
+	RF("state", IAM_J_STRING, state, IAM_JF_REQUIRED),
+	RF("not_after", IAM_J_INT64, not_after, IAM_JF_NULLABLE),
+};
+
+int iam_api_request_create(struct iam_api *api, const struct iam_request_new *rq,
+			   struct iam_request_result *out, struct iam_api_error *aerr,
+			   struct iam_err *err)
+{
+	struct json_object *body = json_object_new_object(), *obj = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!body)
+		return -ENOMEM;
+	iam_json_add_str(body, "user", rq->user);
+	iam_json_add_str(body, "role", rq->role);
+	json_object_object_add(body, "duration", json_object_new_int64(rq->duration));
+	iam_json_add_str(body, "reason", rq->reason);
+	if (rq->code)
+		iam_json_add_str(body, "code", rq->code);
+	r = post_secret(api, "/v1/requests", body, &obj, aerr, err);
+	if (r == 0)
+		r = iam_json_map(obj, request_map, NFIELDS(request_map), 0, out, err);
+	json_object_put(obj);
+	return r;
+}
+
+void iam_request_result_free(struct iam_request_result *r)
+{
+	free(r->state);
+	memset(r, 0, sizeof(*r));
+}
+
+#define RI(name, kind, member, flags) \
+	{ name, kind, offsetof(struct iam_role_info, member), flags, 64, 0, 0 }
+
+static const struct iam_json_field role_map[] = {
+	RI("max_duration", IAM_J_INT64, max_duration, IAM_JF_REQUIRED),
+	RI("mfa", IAM_J_BOOL, mfa, IAM_JF_REQUIRED),
+	RI("approval", IAM_J_STRING, approval, IAM_JF_REQUIRED),
+	RI("approvers", IAM_J_STRING, approvers, IAM_JF_NULLABLE),
+};
+
+/* A JSON array of names as a NULL-terminated copy; NULL on a wrong type or
+ * no memory. */
+static char **name_list(struct json_object *obj, const char *key)
+{
+	struct json_object *a = NULL;
+	size_t i, n;
+	char **out;
+
+	if (!json_object_object_get_ex(obj, key, &a) || !json_object_is_type(a, json_type_array))
+		return NULL;
+	n = json_object_array_length(a);
+	out = calloc(n + 1, sizeof(*out));
+	for (i = 0; out && i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(e, json_type_string) ||
+		    !(out[i] = strdup(json_object_get_string(e)))) {
+			iam_strv_free(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+void iam_strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int iam_api_role_get(struct iam_api *api, const char *role, struct iam_role_info *out,
+		     struct iam_api_error *aerr, struct iam_err *err)
+{
+	struct json_object *obj = NULL;
+	char path[128], seg[100];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (iam_api_escape(role, seg, sizeof(seg)) < 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/v1/roles/%s", seg);
+	r = iam_api_call(api, "GET", path, NULL, &obj, aerr, err);
+	if (r == 0)
+		r = iam_json_map(obj, role_map, NFIELDS(role_map), 0, out, err);
+	if (r == 0) {
+		out->eligible_users = name_list(obj, "eligible_users");
+		out->eligible_groups = name_list(obj, "eligible_groups");
+		if (!out->eligible_users || !out->eligible_groups) {
+			iam_err_set(err, "role %s: eligible_users and eligible_groups must be "
+				    "arrays of names", role);
+			iam_role_info_free(out);
+			r = -EBADMSG;
+		}
+	}
+	json_object_put(obj);
+	return r;
+}
+
+void iam_role_info_free(struct iam_role_info *r)
+{
+	free(r->approval);
+	free(r->approvers);
+	iam_strv_free(r->eligible_users);
+	iam_strv_free(r->eligible_groups);
+	memset(r, 0, sizeof(*r));
 }

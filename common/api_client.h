@@ -94,6 +94,8 @@ struct iam_decision {
 	int64_t grant_id; /* grant decisions: 0 when none */
 	int64_t not_before;
 	int64_t not_after;
+	char *document;   /* allowed grants: the signed grant (doc/api.md), or NULL */
+	char *signature;  /* its Ed25519 signature, base64 */
 };
 
 int iam_api_decide_account(struct iam_api *api, const char *user, const char *service,
@@ -103,5 +105,42 @@ int iam_api_decide_grant(struct iam_api *api, const char *user, const char *role
 			 const char *origin, struct iam_decision *out,
 			 struct iam_api_error *aerr, struct iam_err *err);
 void iam_decision_free(struct iam_decision *d);
+
+/* An elevation request a host makes for a user (POST /v1/requests with
+ * "user"), scoped to that host. code may be NULL. */
+struct iam_request_new {
+	const char *user;
+	const char *role;
+	int64_t duration;
+	const char *reason;
+	const char *code;
+};
+
+struct iam_request_result {
+	int64_t id;
+	char *state;      /* "active" or "pending" */
+	int64_t not_after;
+};
+
+int iam_api_request_create(struct iam_api *api, const struct iam_request_new *rq,
+			   struct iam_request_result *out, struct iam_api_error *aerr,
+			   struct iam_err *err);
+void iam_request_result_free(struct iam_request_result *r);
+
+/* A role as GET /v1/roles/NAME gives it: what a request may ask for. */
+struct iam_role_info {
+	int64_t max_duration;
+	int mfa;
+	char *approval;   /* "none" or "required" */
+	char *approvers;  /* NULL when approval is none */
+	char **eligible_users;  /* NULL-terminated */
+	char **eligible_groups; /* NULL-terminated */
+};
+
+int iam_api_role_get(struct iam_api *api, const char *role, struct iam_role_info *out,
+		     struct iam_api_error *aerr, struct iam_err *err);
+void iam_role_info_free(struct iam_role_info *r);
+/* Frees a NULL-terminated array of strings and the strings. */
+void iam_strv_free(char **v);
 
 #endif

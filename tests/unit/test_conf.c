@@ -851,6 +851,11 @@ static const char host_conf[] =
 	"offline_kdf_log2n = 16\n"
 	"offline_max_failures = 7\n"
 	"breakglass_file = /etc/iam/breakglass.oath\n"
+	"session_dir = /run/iam/logins\n"
+	"grant_dir = /var/lib/iam/signed-grants\n"
+	"jit_session_dir = /run/iam/sudo\n"
+	"jit_end_sessions = yes\n"
+	"jit_end_grace = 30s\n"
 	"debug = yes\n";
 
 static int host_load(const char *text, struct iam_host_config *cfg, char *path,
@@ -913,6 +918,11 @@ static void test_host_config_full(void **state)
 	assert_true(cfg.offline_kdf_log2n == 16);
 	assert_true(cfg.offline_max_failures == 7);
 	assert_string_equal(cfg.breakglass_file, "/etc/iam/breakglass.oath");
+	assert_string_equal(cfg.session_dir, "/run/iam/logins");
+	assert_string_equal(cfg.grant_dir, "/var/lib/iam/signed-grants");
+	assert_string_equal(cfg.jit_session_dir, "/run/iam/sudo");
+	assert_int_equal(cfg.jit_end_sessions, 1);
+	assert_true(cfg.jit_end_grace == 30);
 	assert_int_equal(cfg.debug, 1);
 
 	iam_host_http_config(&cfg, &http);
