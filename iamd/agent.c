@@ -10,6 +10,7 @@
 #include "agent.h"
 #include "cli.h"
 #include "deliver.h"
+#include "jit_end.h"
 #include "log.h"
 #include "secmem.h"
 #include "spool.h"
@@ -68,6 +69,8 @@ static int cycle(struct agent *a, unsigned wait, struct sync_result *res, struct
 		pthread_mutex_lock(&a->busy);
 		r = sync_commit(a, res, err);
 		pthread_mutex_unlock(&a->busy);
+		if (r == 0)
+			jit_end_kick(); /* revocations reach live sessions now */
 	}
 	return r;
 }
@@ -200,6 +203,10 @@ int agent_run(struct agent *a)
 	if (deliver_start(a) < 0) {
 		iam_log(LOG_ERR, "event=fatal error=\"cannot start the delivery thread\"");
 		return IAMD_EXIT_FAILED;
+	}
+	if (jit_end_start(a) < 0) {
+		iam_log(LOG_ERR, "event=fatal error=\"cannot start the JIT session thread\"");
+		_exit(IAMD_EXIT_FAILED);
 	}
 	if (pthread_create(&thread, NULL, worker, a) != 0) {
 		iam_log(LOG_ERR, "event=fatal error=\"cannot start the worker thread\"");

@@ -1,7 +1,8 @@
 /*
  * The daemon: what it holds while it runs (set up in daemon.c), the loop
- * that keeps the cache in step with the endpoint (agent.c), and the thread
- * that delivers the audit spool (deliver.c).
+ * that keeps the cache in step with the endpoint (agent.c), the thread
+ * that delivers the audit spool (deliver.c), and the one that ends the
+ * sessions of ended grants (jit_end.c, when jit_end_sessions is on).
  */
 #ifndef IAMD_AGENT_H
 #define IAMD_AGENT_H
@@ -25,7 +26,8 @@ struct agent {
 	char key_id[17];        /* its id, as the endpoint names it */
 	char *host;             /* this host's name, from GET /v1/whoami */
 	unsigned wait;          /* long-poll seconds; 0 for --once */
-	pthread_mutex_t busy;   /* held while the cache file is replaced */
+	pthread_mutex_t busy;   /* held while the cache file is replaced, and while
+				 * jit_end.c has processes stopped */
 	/* The audit spool's delivery thread (deliver.c): its own client, as a
 	 * client serves one thread, and the sync worker's wake-up call. */
 	struct iam_api *events;
