@@ -5,12 +5,26 @@
  */
 #include "config.h"
 
+#include <stddef.h>
+#include <string.h>
 #include <security/pam_modules.h>
 
+#include "names.h"
 #include "pi_auth.h"
+#include "pi_offline.h"
 
 /* Built with -fvisibility=hidden; the version script lists these too. */
 #define EXPORT __attribute__((visibility("default")))
+
+#define ARG(name, field) \
+	{ name, IAM_CFG_BOOL, offsetof(struct pi_iam_args, field), NULL, 0, 0, NULL }
+
+static const struct iam_cfg_key iam_args[] = {
+	ARG("use_first_pass", use_first_pass),
+	ARG("try_first_pass", try_first_pass),
+};
+
+const struct pi_module pi_iam_module = { "pam_iam", iam_args, 2, NULL };
 
 enum phase { AUTH, ACCOUNT, SESSION_OPEN, SESSION_CLOSE, PASSWORD };
 
@@ -36,11 +50,18 @@ static int work(struct pi *pi, enum phase phase)
 static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, enum phase phase)
 {
 	int session = phase == SESSION_OPEN || phase == SESSION_CLOSE;
+	struct pi_iam_args args = { 0, 0 };
 	struct pi pi;
-	int r = pi_open(&pi, pamh, flags, argc, argv, phase_names[phase]);
+	int r = pi_open(&pi, &pi_iam_module, &args, pamh, flags, argc, argv, phase_names[phase]);
 
 	if (r == PAM_SUCCESS)
 		r = pi_get_user(&pi);
+	/* a break-glass account is pam_iam's to authenticate even when it is
+	 * a local one (the usual set-up: a local account with a locked
+	 * password); its other phases stay with pam_unix */
+	if (phase == AUTH && r == PAM_IGNORE && pi.user && iam_name_valid(pi.user) &&
+	    pi_breakglass_listed(&pi))
+		r = PAM_SUCCESS;
 	/* sessions of the host's own users are audited too */
 	if (session && r == PAM_IGNORE && pi.user)
 		r = PAM_SUCCESS;

@@ -153,3 +153,40 @@ int pi_authenticate(struct pi *pi)
 	}
 	return r;
 }
+
+/* The password for auth: PAM_AUTHTOK per use_first_pass/try_first_pass,
+ * else a "Password: " prompt whose answer becomes PAM_AUTHTOK.
+ * *password is borrowed from PAM. */
+int pi_get_password(struct pi *pi, const char **password)
+{
+	const struct pi_iam_args *args = pi->args;
+	const void *tok = NULL;
+	char *answer = NULL;
+	int r;
+
+	*password = NULL;
+	if (args->use_first_pass || args->try_first_pass) {
+		r = pam_get_item(pi->pamh, PAM_AUTHTOK, &tok);
+		if (r == PAM_SUCCESS && tok) {
+			*password = tok;
+			return PAM_SUCCESS;
+		}
+		if (args->use_first_pass) {
+			pi_log(pi, LOG_NOTICE, "no_password", "reason",
+			       "use_first_pass and no earlier module set one", NULL);
+			return PAM_AUTHTOK_RECOVERY_ERR;
+		}
+	}
+	r = pi_prompt(pi, 0, "Password: ", &answer);
+	if (r != PAM_SUCCESS)
+		return r;
+	r = pam_set_item(pi->pamh, PAM_AUTHTOK, answer);
+	iam_free_secret(answer);
+	if (r != PAM_SUCCESS)
+		return r;
+	r = pam_get_item(pi->pamh, PAM_AUTHTOK, &tok);
+	if (r != PAM_SUCCESS || !tok)
+		return r != PAM_SUCCESS ? r : PAM_AUTHTOK_RECOVERY_ERR;
+	*password = tok;
+	return PAM_SUCCESS;
+}

@@ -4,6 +4,15 @@
 
 #include "pi.h"
 
+/* pam_iam's own arguments (pi->args). */
+struct pi_iam_args {
+	int use_first_pass;
+	int try_first_pass;
+};
+extern const struct pi_module pi_iam_module;
+
+int pi_get_password(struct pi *pi, const char **password); /* pi_auth.c */
+
 int pi_authenticate(struct pi *pi);    /* pi_auth.c */
 int pi_account(struct pi *pi);         /* pi_account.c */
 int pi_session(struct pi *pi, int open); /* pi_session.c */

@@ -17,9 +17,13 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include "audit_event.h"
 #include "json.h"
+#include "login_record.h"
 #include "pi_auth.h"
+#include "proc.h"
 #include "secmem.h"
 
 #define SESSION_ENV "IAM_SESSION_ID"
@@ -86,6 +90,60 @@ static void report(struct pi *pi, const char *type, const char *sid)
 	json_object_put(ev);
 }
 
+/* Services that change the user inside a session rather than start one. */
+static int elevation_service(const char *service)
+{
+	static const char *const names[] = { "sudo", "sudo-i", "su", "su-l", "runuser",
+					      "runuser-l", NULL };
+	size_t i;
+
+	for (i = 0; service && names[i]; i++)
+		if (strcmp(service, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The origin of a login session for pam_jit (login_record.h), recorded
+ * only where a login starts: not for sudo or su (the PAM_RHOST sudo sets
+ * is the local host, not where the user came from), and not below another
+ * recorded session, which keeps its own origin.
+ */
+static void record_origin(struct pi *pi, const char *sid)
+{
+	struct iam_login_record r = { 0 };
+	struct iam_proc_stat st;
+	struct iam_err err = { "" };
+
+	if (elevation_service(pi->service) || iam_proc_stat(getpid(), &st) < 0)
+		return;
+	if (iam_login_record_find(pi->cfg.session_dir, st.ppid, &r, &err) == 0)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.pid = st.pid;
+	r.start = st.start;
+	snprintf(r.user, sizeof(r.user), "%s", pi->user);
+	snprintf(r.service, sizeof(r.service), "%s", pi->service ? pi->service : "-");
+	snprintf(r.origin, sizeof(r.origin), "%s", pi->rhost ? pi->rhost : "");
+	snprintf(r.session, sizeof(r.session), "%s", sid);
+	if (iam_login_record_write(pi->cfg.session_dir, &r, &err) < 0)
+		pi_log(pi, LOG_ERR, "session_record", "error", err.msg, NULL);
+}
+
+static void forget_origin(struct pi *pi)
+{
+	struct iam_login_record r;
+	struct iam_proc_stat st;
+	struct iam_err err = { "" };
+
+	if (iam_proc_stat(getpid(), &st) < 0 ||
+	    iam_login_record_read(pi->cfg.session_dir, st.pid, &r, &err) < 0 ||
+	    r.start != st.start)
+		return;
+	if (iam_login_record_remove(pi->cfg.session_dir, st.pid, &err) < 0)
+		pi_log(pi, LOG_ERR, "session_record", "error", err.msg, NULL);
+}
+
 static int open_session(struct pi *pi)
 {
 	char sid[33], key[300], env[64], *copy;
@@ -102,6 +160,7 @@ static int open_session(struct pi *pi)
 	if (pam_putenv(pi->pamh, env) != PAM_SUCCESS)
 		pi_log(pi, LOG_WARNING, "session", "error", "cannot set " SESSION_ENV, NULL);
 	report(pi, "session.open", sid);
+	record_origin(pi, sid);
 	return PAM_SUCCESS;
 }
 
@@ -113,5 +172,6 @@ int pi_session(struct pi *pi, int open)
 		return open_session(pi);
 	sid = session_id(pi);
 	report(pi, "session.close", sid ? sid : "unknown");
+	forget_origin(pi);
 	return PAM_SUCCESS;
 }

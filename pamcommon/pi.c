@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -11,19 +12,12 @@
 #include "log.h"
 #include "names.h"
 #include "pi.h"
-#include "pi_offline.h"
 #include "secmem.h"
 
-#define ARG(name, type, field) \
-	{ name, type, offsetof(struct pi_args, field), NULL, 0, 0, NULL }
-
-/* The arguments only a module has; every iam.conf key is an argument too. */
-static const struct iam_cfg_key pi_arg_schema[] = {
-	ARG("use_first_pass", IAM_CFG_BOOL, use_first_pass),
-	ARG("try_first_pass", IAM_CFG_BOOL, try_first_pass),
-	ARG("config", IAM_CFG_PATH, config),
+/* The argument every module has; every iam.conf key is an argument too. */
+static const struct iam_cfg_key config_arg[] = {
+	{ "config", IAM_CFG_PATH, offsetof(struct pi, config), NULL, 0, 0, NULL },
 };
-#define PI_NARGS (sizeof(pi_arg_schema) / sizeof(pi_arg_schema[0]))
 
 struct warn_ctx {
 	pam_handle_t *pamh;
@@ -34,32 +28,55 @@ static void warn_cb(void *ctx, const char *msg)
 	pam_syslog(((struct warn_ctx *)ctx)->pamh, LOG_WARNING, "event=config %s", msg);
 }
 
-/* config=PATH first, since the file is read before the other arguments
- * override it. */
-static int read_module_args(struct pi *pi, int argc, const char **argv)
+static int bad_arg(struct pi *pi, const char *arg, const char *msg)
 {
+	pam_syslog(pi->pamh, LOG_ERR, "event=config argument=\"%s\" error=\"%s\"", arg, msg);
+	return PAM_SERVICE_ERR;
+}
+
+/* An argument of the module itself (or config=): 1 taken, 0 not one of
+ * them, or a PAM error (logged). */
+static int module_arg(struct pi *pi, const char *arg)
+{
+	const struct pi_module *m = pi->mod;
 	struct iam_err err = { "" };
+	int r;
+
+	if (m->arg) {
+		r = m->arg(pi, arg);
+		if (r != 0)
+			return r > 0 ? 1 : PAM_SERVICE_ERR;
+	}
+	r = iam_cfg_set_arg(config_arg, 1, pi, arg, &err);
+	if (r == -ENOENT && m->nargs)
+		r = iam_cfg_set_arg(m->args, m->nargs, pi->args, arg, &err);
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? bad_arg(pi, arg, err.msg) : 1;
+}
+
+/* The module's own arguments first: config=PATH says which file to read
+ * before the iam.conf keys among the arguments override it. taken[i] says
+ * which arguments were the module's. */
+static int read_module_args(struct pi *pi, int argc, const char **argv, unsigned char *taken)
+{
 	int i;
 
 	for (i = 0; i < argc; i++) {
-		int r = iam_cfg_set_arg(pi_arg_schema, PI_NARGS, &pi->args, argv[i], &err);
+		int r = module_arg(pi, argv[i]);
 
-		if (r == -ENOENT)
-			continue; /* an iam.conf key: applied after the file */
-		if (r < 0) {
-			pam_syslog(pi->pamh, LOG_ERR, "event=config argument=\"%s\" error=\"%s\"",
-				   argv[i], err.msg);
-			return PAM_SERVICE_ERR;
-		}
+		if (r != 0 && r != 1)
+			return r;
+		taken[i] = (unsigned char)r;
 	}
 	return PAM_SUCCESS;
 }
 
-static int read_config(struct pi *pi, int argc, const char **argv)
+static int read_config(struct pi *pi, int argc, const char **argv, const unsigned char *taken)
 {
 	struct warn_ctx wc = { pi->pamh };
 	struct iam_err err = { "" };
-	const char *path = pi->args.config ? pi->args.config : IAM_HOST_CONFIG_PATH;
+	const char *path = pi->config ? pi->config : IAM_HOST_CONFIG_PATH;
 	int i, r;
 
 	r = iam_host_config_load(path, &pi->cfg, warn_cb, &wc, &err);
@@ -68,8 +85,7 @@ static int read_config(struct pi *pi, int argc, const char **argv)
 		return PAM_SERVICE_ERR;
 	}
 	for (i = 0; i < argc; i++) {
-		r = iam_cfg_set_arg(pi_arg_schema, PI_NARGS, &pi->args, argv[i], NULL);
-		if (r == 0)
+		if (taken[i])
 			continue;
 		r = iam_cfg_set_arg(iam_host_config_schema, iam_host_config_schema_len, &pi->cfg,
 				    argv[i], &err);
@@ -78,9 +94,7 @@ static int read_config(struct pi *pi, int argc, const char **argv)
 			pam_syslog(pi->pamh, LOG_WARNING, "event=config unknown_argument=\"%s\"",
 				   argv[i]);
 		} else if (r < 0) {
-			pam_syslog(pi->pamh, LOG_ERR, "event=config argument=\"%s\" error=\"%s\"",
-				   argv[i], err.msg);
-			return PAM_SERVICE_ERR;
+			return bad_arg(pi, argv[i], err.msg);
 		}
 	}
 	if (iam_host_config_check(&pi->cfg, &err) < 0) {
@@ -108,20 +122,27 @@ static const char *clean_item(pam_handle_t *pamh, int type)
 	return v && iam_text_valid(v, 255) ? v : NULL;
 }
 
-int pi_open(struct pi *pi, pam_handle_t *pamh, int flags, int argc, const char **argv,
-	    const char *phase)
+int pi_open(struct pi *pi, const struct pi_module *mod, void *args, pam_handle_t *pamh,
+	    int flags, int argc, const char **argv, const char *phase)
 {
+	unsigned char *taken;
 	int r;
 
 	memset(pi, 0, sizeof(*pi));
+	pi->mod = mod;
+	pi->args = args;
 	pi->pamh = pamh;
 	pi->flags = flags;
 	pi->phase = phase;
 	if (argc < 0 || (argc > 0 && !argv))
 		return PAM_SERVICE_ERR;
-	r = read_module_args(pi, argc, argv);
+	taken = calloc((size_t)argc + 1, 1);
+	if (!taken)
+		return PAM_BUF_ERR;
+	r = read_module_args(pi, argc, argv, taken);
 	if (r == PAM_SUCCESS)
-		r = read_config(pi, argc, argv);
+		r = read_config(pi, argc, argv, taken);
+	free(taken);
 	pi->service = clean_item(pamh, PAM_SERVICE);
 	pi->rhost = clean_item(pamh, PAM_RHOST);
 	pi->tty = clean_item(pamh, PAM_TTY);
@@ -132,7 +153,9 @@ void pi_close(struct pi *pi)
 {
 	iam_api_free(pi->api);
 	iam_host_config_free(&pi->cfg);
-	iam_cfg_free(pi_arg_schema, PI_NARGS, &pi->args);
+	iam_cfg_free(config_arg, 1, pi);
+	if (pi->mod && pi->mod->nargs)
+		iam_cfg_free(pi->mod->args, pi->mod->nargs, pi->args);
 	memset(pi, 0, sizeof(*pi));
 }
 
@@ -167,11 +190,6 @@ int pi_get_user(struct pi *pi)
 		return PAM_USER_UNKNOWN;
 	}
 	pi->user = user;
-	/* a break-glass account is pam_iam's to authenticate even when it is
-	 * a local one (the usual set-up: a local account with a locked
-	 * password); its other phases stay with pam_unix */
-	if (strcmp(pi->phase, "auth") == 0 && iam_name_valid(user) && pi_breakglass_listed(pi))
-		return PAM_SUCCESS;
 	r = pi_managed(pi, user);
 	if (r < 0 && strcmp(pi->phase, "auth") == 0) {
 		/* Without the local files root cannot be told from a directory
@@ -191,7 +209,7 @@ struct iam_api *pi_api(struct pi *pi)
 {
 	struct iam_http_config hc;
 	struct iam_err err = { "" };
-	char *token = NULL;
+	char *token = NULL, agent[64];
 
 	if (pi->api)
 		return pi->api;
@@ -205,7 +223,8 @@ struct iam_api *pi_api(struct pi *pi)
 		return NULL;
 	}
 	iam_host_http_config(&pi->cfg, &hc);
-	hc.user_agent = "pam_iam/" PACKAGE_VERSION;
+	snprintf(agent, sizeof(agent), "%s/%s", pi->mod->name, PACKAGE_VERSION);
+	hc.user_agent = agent;
 	pi->api = iam_api_new(&hc, token, &err);
 	iam_free_secret(token);
 	if (!pi->api)

@@ -62,36 +62,3 @@ void pi_tell(struct pi *pi, int error, const char *text)
 		return;
 	converse(pi, error ? PAM_ERROR_MSG : PAM_TEXT_INFO, text, &unused);
 }
-
-int pi_get_password(struct pi *pi, const char **password)
-{
-	const void *tok = NULL;
-	char *answer = NULL;
-	int r;
-
-	*password = NULL;
-	if (pi->args.use_first_pass || pi->args.try_first_pass) {
-		r = pam_get_item(pi->pamh, PAM_AUTHTOK, &tok);
-		if (r == PAM_SUCCESS && tok) {
-			*password = tok;
-			return PAM_SUCCESS;
-		}
-		if (pi->args.use_first_pass) {
-			pi_log(pi, LOG_NOTICE, "no_password", "reason",
-			       "use_first_pass and no earlier module set one", NULL);
-			return PAM_AUTHTOK_RECOVERY_ERR;
-		}
-	}
-	r = pi_prompt(pi, 0, "Password: ", &answer);
-	if (r != PAM_SUCCESS)
-		return r;
-	r = pam_set_item(pi->pamh, PAM_AUTHTOK, answer);
-	iam_free_secret(answer);
-	if (r != PAM_SUCCESS)
-		return r;
-	r = pam_get_item(pi->pamh, PAM_AUTHTOK, &tok);
-	if (r != PAM_SUCCESS || !tok)
-		return r != PAM_SUCCESS ? r : PAM_AUTHTOK_RECOVERY_ERR;
-	*password = tok;
-	return PAM_SUCCESS;
-}

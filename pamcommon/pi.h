@@ -1,11 +1,12 @@
 /*
- * pam_iam's state for one PAM call: the configuration (iam.conf, then the
- * module arguments through the same setter), the PAM items the call is
- * about, and a lazily made API client. Every entry point opens one, does its
- * job and closes it; nothing survives between calls but PAM data.
+ * A PAM call's state, shared by pam_iam and pam_jit: the configuration
+ * (iam.conf, then the module arguments through the same setter), the PAM
+ * items the call is about, and a lazily made API client. Every entry point
+ * opens one, does its job and closes it; nothing survives between calls but
+ * PAM data.
  */
-#ifndef PAM_IAM_PI_H
-#define PAM_IAM_PI_H
+#ifndef PAMCOMMON_PI_H
+#define PAMCOMMON_PI_H
 
 #include <security/pam_modules.h>
 
@@ -13,17 +14,26 @@
 #include "host_config.h"
 #include "iam_buf.h"
 
-struct pi_args {
-	int use_first_pass;
-	int try_first_pass;
-	char *config;
+struct pi;
+
+/* What tells the modules apart: their own arguments, beyond config=PATH
+ * and the iam.conf keys every module takes. */
+struct pi_module {
+	const char *name;                /* "pam_iam": the HTTP user agent */
+	const struct iam_cfg_key *args;  /* fields of the module's args struct */
+	size_t nargs;
+	/* An argument the schema cannot express (a repeated role=NAME): 1
+	 * taken, 0 not the hook's, negative (logged) when unusable. May be NULL. */
+	int (*arg)(struct pi *pi, const char *arg);
 };
 
 struct pi {
 	pam_handle_t *pamh;
 	int flags;                 /* PAM_SILENT ... */
 	const char *phase;         /* "auth", "account", ... for the log */
-	struct pi_args args;
+	const struct pi_module *mod;
+	void *args;                /* the module's args struct (caller's memory) */
+	char *config;              /* config=PATH */
 	struct iam_host_config cfg;
 	const char *user;          /* PAM_USER, validated (owned by PAM) */
 	const char *service;       /* PAM_SERVICE or "-" */
@@ -37,13 +47,14 @@ struct pi {
  * to return from the entry point (already logged): PAM_SERVICE_ERR for an
  * unusable configuration, PAM_BUF_ERR...
  */
-int pi_open(struct pi *pi, pam_handle_t *pamh, int flags, int argc, const char **argv,
-	    const char *phase);
+int pi_open(struct pi *pi, const struct pi_module *mod, void *args, pam_handle_t *pamh,
+	    int flags, int argc, const char **argv, const char *phase);
 void pi_close(struct pi *pi);
 
 /*
  * PAM_USER, asked for if needed, then validated. PAM_SUCCESS; PAM_IGNORE
- * for a user the directory does not manage (see pi_managed); PAM_USER_UNKNOWN
+ * for a user the directory does not manage (see pi_managed; pi->user is
+ * set then, for callers with a use for local users); PAM_USER_UNKNOWN
  * for a name no account can have (control characters, ':', too long);
  * or the PAM error of pam_get_user.
  */
@@ -76,10 +87,6 @@ int pi_prompt(struct pi *pi, int echo, const char *prompt, char **answer);
 /* Text for the user (PAM_ERROR_MSG or PAM_TEXT_INFO); nothing with
  * PAM_SILENT. */
 void pi_tell(struct pi *pi, int error, const char *text);
-/* The password for auth: PAM_AUTHTOK per use_first_pass/try_first_pass,
- * else a "Password: " prompt whose answer becomes PAM_AUTHTOK.
- * *password is borrowed from PAM. */
-int pi_get_password(struct pi *pi, const char **password);
 
 /* Users (pi_user.c): whether the directory manages this name: it is a
  * valid directory name, not in the local passwd file, and NSS does not resolve it to a uid outside
@@ -90,4 +97,4 @@ int pi_managed(struct pi *pi, const char *name);
 
 #define PI_LOCAL_PASSWD "/etc/passwd"
 
-#endif
+#endif /* PAMCOMMON_PI_H */
