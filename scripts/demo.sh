@@ -2,7 +2,11 @@
 # The main job, end to end on one machine: the central endpoint on loopback
 # with SQLite, a directory, a privileged role with a time window, a network
 # condition and an approval, an elevation request approved by someone else,
-# the host's decisions, automatic expiry, and the audit chain verified.
+# sudo on a host gated by it, automatic expiry, early revocation, and the
+# audit chain verified.
+#
+# The host is real too: Debian's sshd and sudo with pam_iam, pam_jit and
+# nss_iam in a private mount namespace (scripts/hostns.sh).
 #
 # Usage: scripts/demo.sh [--no-install] [--builddir DIR] [--keep] [--quiet]
 # As root on a fresh Debian 12 machine it installs what it needs first.
@@ -48,6 +52,7 @@ shown() {
 		case $a in
 		"$iamctl_bin") a=iamctl ;;
 		"$policyd") a=iam-policyd ;;
+		"${iamd_bin:-/no/iamd}") a=iamd ;;
 		*[!A-Za-z0-9_./:=@%+,-]*) a="'$a'" ;;
 		esac
 		out="$out $a"
@@ -91,7 +96,16 @@ code_for() { # a TOTP code as the user's phone would show it at the endpoint's t
 say "1. The central endpoint: iam-policyd on loopback, SQLite, HTTPS only"
 note "iam-policyd --init creates its state directory: a self-signed TLS certificate, an Ed25519 key that signs directory snapshots and the audit head, the first admin token (0600) and the database."
 run "$policyd" --init "$demo/state" --listen 127.0.0.1:0
-set_clock "today 14:05"
+# The demo's day: today if 14:00 Berlin is still ahead, else tomorrow, so
+# the endpoint's clock is never behind the machine's (the host's NSS cache
+# ends JIT memberships by the machine's clock).
+if [ "$(TZ=Europe/Berlin date +%H%M | sed 's/^0*//')" -lt 1400 ] 2>/dev/null; then
+	day=$(TZ=Europe/Berlin date +%F)
+else
+	day=$(TZ=Europe/Berlin date -d tomorrow +%F)
+fi
+next_day=$(date -d "$day +1 day" +%F)
+set_clock "$day 14:05"
 # Under a sanitizer build the ASan runtime must be loaded first.
 LD_PRELOAD="${IAM_ASAN_RUNTIME:+$IAM_ASAN_RUNTIME }$faketime_lib" FAKETIME_TIMESTAMP_FILE=$clock_file FAKETIME_NO_CACHE=1 \
 	FAKETIME_DONT_FAKE_MONOTONIC=1 \
@@ -125,54 +139,13 @@ run ls -l "$demo/web1.credential"
 run iamctl host allow web1 --group developers
 
 say "3. The seed's role: developers may become dbadmin 14:00-16:00 Berlin time, from the VPN, after a manager approves"
+note "On this one-machine demo the corporate VPN is 127.8.0.0/16: an SSH connection from 127.8.1.2 comes from the VPN, one from 127.9.0.1 does not (both are this machine's loopback)."
 run iamctl role add dbadmin --max-duration 2h --approval required --approvers managers \
-	--window 14:00-16:00 --tz Europe/Berlin --from 10.8.0.0/16
+	--window 14:00-16:00 --tz Europe/Berlin --from 127.8.0.0/16
 run iamctl role eligible dbadmin --group developers
 
-say "4. Alice asks for elevation (password, then a TOTP code)"
-printf '%s\n%s\n' "$(cat "$demo/alice.pw")" "$(code_for "$(cat "$demo/alice.totp")")" >"$demo/alice.login"
-run iamctl --user alice --password-stdin --code-stdin elevate dbadmin --for 2h \
-	--reason "INC-4711: replica lag, need to rebuild an index" --ticket INC-4711 <"$demo/alice.login"
-request=$(iamctl --json --user alice request list --role dbadmin --state pending | jq -r '.requests[0].id')
-note "Request $request is pending. A requester can never approve their own request:"
-refused iamctl --user alice request approve "$request" --reason "urgent"
-
-say "5. Bob, a manager, approves; the grant's clock starts now"
-printf '%s\n' "$(cat "$demo/bob.pw")" >"$demo/bob.login"
-run iamctl --user bob --password-stdin request approve "$request" --reason "checked INC-4711" <"$demo/bob.login"
-
-grant_check() { # grant_check ORIGIN: what pam_jit on web1 will ask at every sudo
-	curl -sS --cacert "$IAM_CA_FILE" -H "Authorization: Bearer $(cat "$demo/web1.credential")" \
-		-H 'Content-Type: application/json' \
-		-d "{\"user\":\"alice\",\"role\":\"dbadmin\",\"origin\":\"$1\"}" \
-		"$IAM_ENDPOINT/v1/decide/grant" | jq -r '"\(.decision): \(.reason) - \(.message)"'
-}
-say "6. The host web1 asks at each sudo: may alice use dbadmin now?"
-note "(This is the call pam_jit will make; here with curl and web1's credential.) It is $(berlin "$(endpoint_now)") in Berlin. From the VPN:"
-run grant_check 10.8.3.7
-note "From an address outside the VPN:"
-run grant_check 192.0.2.10
-set_clock "today 16:01"
-note "The clock moves to $(berlin "$(endpoint_now)"): the grant still runs until 16:05, but the role's window has closed:"
-run grant_check 10.8.3.7
-set_clock "today 16:06"
-note "At $(berlin "$(endpoint_now)") the two hours are over; the grant ended by itself:"
-run grant_check 10.8.3.7
-
-say "7. Who may log into web1 at all (the account decision of pam_iam)"
-account_check() {
-	curl -sS --cacert "$IAM_CA_FILE" -H "Authorization: Bearer $(cat "$demo/web1.credential")" \
-		-H 'Content-Type: application/json' -d "{\"user\":\"$1\",\"service\":\"sshd\"}" \
-		"$IAM_ENDPOINT/v1/decide/account" | jq -r 'if .message == "" then "\(.decision): \(.reason)" else "\(.decision): \(.reason) - \(.message)" end'
-}
-run account_check alice
-run account_check bob
-run iamctl user disable alice --reason "laptop stolen"
-run account_check alice
-run iamctl user enable alice
-
-say "8. A real SSH login to web1: Debian's sshd with pam_iam and nss_iam"
-note "web1 runs in a private mount namespace on this machine: the real sshd on a loopback port, /etc/pam.d/sshd from examples/pam.d, nsswitch.conf with 'passwd: files iam', and iamd filling the directory cache from a signed snapshot. The machine's own /etc is untouched."
+say "4. The host web1: Debian's sshd and sudo with pam_iam, pam_jit and nss_iam"
+note "web1 runs in a private mount namespace on this machine: the real sshd on a loopback port and the real sudo, /etc/pam.d/sshd, sudo and sudo-i from examples/pam.d (pam_jit role=dbadmin in sudo's account stack), nsswitch.conf with 'passwd: files iam', and iamd filling the directory cache from a signed snapshot. The machine's own /etc is untouched."
 mkdir -p "$demo/web1"
 cat >"$demo/web1/iam.conf" <<EOC
 endpoint = $IAM_ENDPOINT
@@ -182,11 +155,21 @@ snapshot_pubkey = $IAM_SIGNING_PUBKEY
 cache_path = $demo/web1/nss.cache
 offline_dir = $demo/web1/offline
 spool_dir = $demo/web1/spool
+session_dir = $demo/web1/run/sessions
+jit_session_dir = $demo/web1/run/jit
+grant_dir = $demo/web1/grants
 EOC
 iamd_bin=$builddir/iamd/iamd
 iamd() { "$iamd_bin" --config "$demo/web1/iam.conf" "$@"; }
 . "$iam_top/scripts/hostns.sh"
-hostns_setup "$demo/web1" "$builddir" "$iam_top" "$demo/web1/iam.conf"
+HOSTNS_JIT_ARGS="role=dbadmin" hostns_setup "$demo/web1" "$builddir" "$iam_top" "$demo/web1/iam.conf"
+note "web1's sudoers: developers reach sudo's PAM stack, where pam_jit is the gate; what the holders of dbadmin run is recorded by sudo itself. (No password prompt here, so the demo shows the gate itself; in production sudo's auth stack asks through pam_iam.)"
+hostns_sudoers "$demo/web1" <<EOS
+Defaults env_reset, !lecture, !compress_io
+Defaults:%dbadmin log_output, iolog_dir=$demo/web1/sudo-io/%{user}
+%developers ALL=(ALL:ALL) NOPASSWD: ALL
+EOS
+run sed -n '/^[^#]/p' "$demo/web1/etc/sudoers"
 run iamd --once
 note "The directory's users now exist on web1 (the NSS module reads only the cache):"
 on_web1() { hostns_run "$demo/web1" "$@"; }
@@ -201,7 +184,58 @@ note "Alice logs in over SSH: the password, then a TOTP code from her phone, bot
 ssh_login alice "$(cat "$demo/alice.pw")" "$(code_for "$(cat "$demo/alice.totp")")" ||
 	{ cat "$demo/out" "$demo/web1/sshd.log"; die "alice's SSH login failed"; }
 [ $quiet -eq 1 ] || sed 's/^/    /' "$demo/out"
-note "Dora, a developer, can log in too, until she leaves the company and is deprovisioned:"
+note "For the rest she uses an SSH key (the account phase still runs for every key login)."
+ssh-keygen -q -t ed25519 -N '' -f "$demo/alice.key" -C alice
+cp "$demo/alice.key.pub" "$demo/web1/keys/alice"
+# web1_sudo FROM COMMAND: alice connects from FROM and runs sudo there
+web1_sudo() {
+	[ $quiet -eq 1 ] || printf '\n  \033[36m$ ssh -b %s alice@web1 sudo %s\033[0m\n' "$1" "$2"
+	hostns_key_run "$1" alice "$demo/alice.key" "sudo -S $2" </dev/null >"$demo/out" 2>&1 || true
+	[ $quiet -eq 1 ] || sed 's/^/    /' "$demo/out"
+}
+vpn=127.8.1.2 outside=127.9.0.1
+
+say "5. Alice tries sudo on web1 without a grant"
+web1_sudo $vpn "id -un"
+grep -q "No active grant for role dbadmin" "$demo/out" || die "sudo without a grant was not refused with the reason"
+
+say "6. Alice asks for elevation (password, then a TOTP code)"
+set_clock "$day 14:07"
+note "Two minutes later ($(berlin "$(endpoint_now)")), with a fresh code:"
+printf '%s\n%s\n' "$(cat "$demo/alice.pw")" "$(code_for "$(cat "$demo/alice.totp")")" >"$demo/alice.login"
+run iamctl --user alice --password-stdin --code-stdin elevate dbadmin --for 2h \
+	--reason "INC-4711: replica lag, need to rebuild an index" --ticket INC-4711 <"$demo/alice.login"
+request=$(iamctl --json --user alice request list --role dbadmin --state pending | jq -r '.requests[0].id')
+note "Request $request is pending, and sudo says so:"
+web1_sudo $vpn "id -un"
+grep -q "waiting for approval" "$demo/out" || die "a pending request elevated"
+note "A requester can never approve their own request:"
+refused iamctl --user alice request approve "$request" --reason "urgent"
+
+say "7. Bob, a manager, approves; the grant's clock starts now"
+printf '%s\n' "$(cat "$demo/bob.pw")" >"$demo/bob.login"
+run iamctl --user bob --password-stdin request approve "$request" --reason "checked INC-4711" <"$demo/bob.login"
+run iamd --once
+note "It is $(berlin "$(endpoint_now)") in Berlin. Alice is in the dbadmin group on web1 while the grant lasts, and sudo works from the VPN:"
+run on_web1 getent group dbadmin
+web1_sudo $vpn "sh -c 'id -un; cat /etc/shadow | wc -l'"
+grep -qx root "$demo/out" || die "sudo inside the grant failed"
+note "sudo recorded the session (log_output for %dbadmin); sudoreplay lists it, and the audit log says which grant it used:"
+run sudoreplay -d "$demo/web1/sudo-io/alice" -l
+note "From an address outside the VPN, the same grant does not count:"
+web1_sudo $outside "id -un"
+grep -q "your session comes from $outside" "$demo/out" || die "sudo from outside the VPN was not refused"
+set_clock "$day 16:01"
+note "The clock moves to $(berlin "$(endpoint_now)"): the grant still runs until 16:07, but the role's window has closed:"
+web1_sudo $vpn "id -un"
+grep -q "may only be used 14:00-16:00" "$demo/out" || die "sudo outside the window was not refused"
+set_clock "$day 16:08"
+note "At $(berlin "$(endpoint_now)") the two hours are over; the grant ended by itself:"
+web1_sudo $vpn "id -un"
+grep -q "ended at" "$demo/out" || die "sudo after the grant's end was not refused"
+
+say "8. Who may log into web1 at all (pam_iam's account phase)"
+note "Dora, a developer, can log in, until she leaves the company and is deprovisioned:"
 echo 'dora-Secret-3' >"$demo/dora.pw"
 run iamctl user add dora --password-stdin <"$demo/dora.pw"
 run iamctl group add-member developers dora
@@ -212,26 +246,33 @@ run iamctl user deprovision dora --reason "left the company"
 run iamd --once
 if ssh_login dora "$(cat "$demo/dora.pw")" ""; then die "a deprovisioned user got in"; fi
 [ $quiet -eq 1 ] || { echo "    refused, as it should be; sshd says:"; grep -E "dora" "$demo/web1/sshd.log" | tail -n 3 | sed 's/^/    /'; }
-kill "$hostns_sshd_pid" 2>/dev/null; wait "$hostns_sshd_pid" 2>/dev/null || true
-hostns_sshd_pid= # its pid may soon be another program's: never kill it twice
 
 say "9. Early revocation"
-set_clock "tomorrow 14:20"
-note "Next day, $(berlin "$(endpoint_now)") in Berlin. Alice needs the role again, Bob approves, and then they give it back early:"
+set_clock "$next_day 14:20"
+note "Next day, $(berlin "$(endpoint_now)") in Berlin. Alice needs the role again and Bob approves:"
 printf '%s\n%s\n' "$(cat "$demo/alice.pw")" "$(code_for "$(cat "$demo/alice.totp")")" >"$demo/alice.login"
 rm -rf "$IAMCTL_TOKEN_DIR"
 run iamctl --user alice --password-stdin --code-stdin elevate dbadmin --for 1h --reason "INC-4712" <"$demo/alice.login"
 request=$(iamctl --json request list --role dbadmin --state pending | jq -r '.requests[0].id')
 run iamctl --user bob --password-stdin request approve "$request" --reason ok <"$demo/bob.login"
-run grant_check 10.8.3.7
+web1_sudo $vpn "id -un"
+grep -qx root "$demo/out" || die "sudo inside the second grant failed"
 run iamctl request revoke "$request" --reason "incident closed, giving it back"
-run grant_check 10.8.3.7
+note "The very next sudo is refused, before web1's cache has even changed:"
+web1_sudo $vpn "id -un"
+grep -q "was revoked" "$demo/out" || die "sudo after the revocation was not refused"
+kill "$hostns_sshd_pid" 2>/dev/null; wait "$hostns_sshd_pid" 2>/dev/null || true
+hostns_sshd_pid= # its pid may soon be another program's: never kill it twice
 
 say "10. The audit trail: every decision and change, hash-chained and signed"
+note "web1's sessions were reported as they happened; anything still in its spool goes now:"
+run "$iamd_bin" flush-spool --config "$demo/web1/iam.conf"
+note "Which grant each sudo session on web1 used:"
+iamctl --json audit tail -n 1000 | jq -r '.records[] | select(.type == "jit.session.open") | "    \(.actor) on \(.source): grant \(.data | fromjson | .grant), role \(.data | fromjson | .role), runs as \(.data | fromjson | .runas)"' | sed 's/^/  /'
 run iamctl audit tail -n 8
 run iamctl audit verify --anchor "$demo/audit.anchor"
 note "The database itself refuses to rewrite history:"
 refused sqlite3 "$demo/state/iam.db" "UPDATE audit SET actor = 'nobody' WHERE seq = 1"
 
 say "Done"
-note "Everything above ran for real on this machine (the endpoint's state in $demo is removed now; --keep keeps it). Next: pam_jit with a real sudo plugs into this endpoint. Run the tests with: scripts/test.sh"
+note "Everything above ran for real on this machine (the endpoint's state in $demo is removed now; --keep keeps it). Run the tests with: scripts/test.sh"

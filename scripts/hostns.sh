@@ -1,10 +1,13 @@
 # A host inside a private mount namespace, for the demo and the tests: the
 # real sshd with pam_iam and libnss_iam from a build tree, on a loopback
 # port, with /etc overlaid by a directory that holds its own nsswitch.conf,
-# ld.so.cache, pam.d/sshd (examples/pam.d/sshd), iam/iam.conf and local
-# users. The host's own files are never written. Sourced; needs root.
+# ld.so.cache, pam.d/sshd, pam.d/sudo and pam.d/sudo-i (from examples/pam.d,
+# with pam_iam and pam_jit from the build tree), sudoers, iam/iam.conf and
+# local users. The host's own files are never written. Sourced; needs root.
 #
-#   hostns_setup DIR BUILDDIR SRCDIR IAM_CONF   lays out DIR/etc
+#   hostns_setup DIR BUILDDIR SRCDIR IAM_CONF   lays out DIR/etc; pam_jit's
+#                                               arguments: $HOSTNS_JIT_ARGS
+#   hostns_sudoers DIR < TEXT                   DIR/etc/sudoers, checked
 #   hostns_run DIR COMMAND...                   runs COMMAND in the namespace
 #   hostns_start_sshd DIR                       sshd on a free port:
 #                                               sets hostns_port, hostns_sshd_pid
@@ -26,11 +29,24 @@ hostns_setup() {
 	cp /etc/passwd /etc/group /etc/shadow "$e/"
 	chmod 0640 "$e/shadow"
 	# The example's auth, account and password stacks as shipped (pam_iam
-	# by its build path); of its session stack pam_unix and pam_iam
-	# (pam_loginuid and the like need more than a mount namespace gives).
+	# by its build path); of its session stack pam_unix, pam_iam and
+	# pam_mkhomedir (homes on a tmpfs; pam_loginuid and the like need more
+	# than a mount namespace gives).
 	sed -E -e "s|pam_iam\\.so|$build/pam_iam/.libs/pam_iam.so|" \
-		-e '/^session/{/pam_(unix|iam)/!d}' -e '/pam_nologin/d' \
+		-e '/^session/{/pam_(unix|iam|mkhomedir)/!d}' -e '/pam_nologin/d' \
 		"$src/examples/pam.d/sshd" >"$e/pam.d/sshd"
+	# sudo's stacks as shipped, with this host's roles for pam_jit
+	for f in sudo sudo-i; do
+		sed -E -e "s|pam_iam\\.so|$build/pam_iam/.libs/pam_iam.so|" \
+			-e "s|pam_jit\\.so role=dbadmin role=sysadmin|$build/pam_jit/.libs/pam_jit.so ${HOSTNS_JIT_ARGS:-role=dbadmin}|" \
+			"$src/examples/pam.d/$f" >"$e/pam.d/$f"
+	done
+}
+
+hostns_sudoers() {
+	cat >"$1/etc/sudoers"
+	chmod 0440 "$1/etc/sudoers"
+	visudo -qcf "$1/etc/sudoers"
 }
 
 # hostns_add_local_user DIR NAME UID PASSWORD ('!' for a locked one)
@@ -45,8 +61,10 @@ hostns_add_local_user() {
 hostns_run() {
 	local dir=$1
 	shift
+	# a private /run too: sudo keeps its timestamps there
 	timeout 60 unshare -m --propagation private sh -c '
 		mount -t overlay overlay -o lowerdir="$0"/etc:/etc /etc || exit 98
+		mount -t tmpfs -o mode=0755 tmpfs /run || exit 98
 		exec "$@"' "$dir" "$@"
 }
 
@@ -83,6 +101,7 @@ EOA
 		unshare -m --propagation private sh -c '
 		mount -t overlay overlay -o lowerdir="$0"/etc:/etc /etc || exit 98
 		mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -m 0755 /run/sshd
+		mount -t tmpfs -o mode=0755 tmpfs /home || exit 98
 		exec /usr/sbin/sshd -D -e -f "$0"/sshd_config' "$dir" 2>"$dir/sshd.log" &
 	hostns_sshd_pid=$!
 	for i in $(seq 100); do
@@ -107,4 +126,12 @@ hostns_login() {
 hostns_key_login() {
 	timeout 60 ssh $(hostns_ssh_opts) -o PreferredAuthentications=publickey -o IdentitiesOnly=yes \
 		-o BatchMode=yes -i "$3" "$2@127.0.0.1" "$4" </dev/null
+}
+
+# hostns_key_run SOURCE USER KEYFILE CMD: a public-key login from the
+# loopback address SOURCE (127.x.y.z: its own origin for sshd and pam_jit)
+# that runs CMD with this function's standard input (for sudo -S).
+hostns_key_run() {
+	timeout 60 ssh $(hostns_ssh_opts) -b "$1" -o PreferredAuthentications=publickey \
+		-o IdentitiesOnly=yes -o BatchMode=yes -i "$3" "$2@127.0.0.1" "$4"
 }

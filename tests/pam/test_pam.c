@@ -28,6 +28,7 @@
 #include <security/pam_appl.h>
 
 #include "cache.h"
+#include "pamconv.h"
 #include "testenv.h"
 
 #define MODULE IAM_TEST_TOP_BUILDDIR "/pam_iam/.libs/pam_iam.so"
@@ -38,51 +39,6 @@ static char T[128];              /* the module's files */
 static char totp_tina[64];       /* tina's TOTP secret */
 static int blackhole_port, garbage_port;
 static int blackhole_fd = -1, garbage_fd = -1;
-
-/* --- A conversation that records what the module said ------------------- */
-
-enum convo_mode { CONVO_ANSWER, CONVO_FAIL, CONVO_NULL };
-
-struct convo {
-	enum convo_mode mode;
-	const char *answers[6]; /* for the prompts, in order */
-	int next;
-	char prompts[6][128];
-	int nprompts;
-	char errors[4][512];
-	int nerrors;
-	int ninfos;
-};
-
-static int conv_fn(int n, const struct pam_message **msg, struct pam_response **resp,
-		   void *data)
-{
-	struct convo *c = data;
-	struct pam_response *r;
-	int i;
-
-	if (c->mode == CONVO_FAIL)
-		return PAM_CONV_ERR;
-	r = calloc((size_t)n, sizeof(*r));
-	if (!r)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++) {
-		int style = msg[i]->msg_style;
-
-		if (style == PAM_ERROR_MSG && c->nerrors < 4)
-			snprintf(c->errors[c->nerrors++], sizeof(c->errors[0]), "%s", msg[i]->msg);
-		else if (style == PAM_TEXT_INFO)
-			c->ninfos++;
-		if (style != PAM_PROMPT_ECHO_OFF && style != PAM_PROMPT_ECHO_ON)
-			continue;
-		if (c->nprompts < 6)
-			snprintf(c->prompts[c->nprompts++], sizeof(c->prompts[0]), "%s", msg[i]->msg);
-		if (c->mode == CONVO_ANSWER && c->next < 6 && c->answers[c->next])
-			r[i].resp = strdup(c->answers[c->next++]);
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-}
 
 enum op { AUTH, ACCT, OPEN, CLOSE, CHAUTHTOK };
 
@@ -133,21 +89,7 @@ static void tina_code(int steps, char code[7])
 
 /* --- Fixtures ------------------------------------------------------------ */
 
-static void write_file(const char *name, mode_t mode, const char *fmt, ...)
-{
-	char path[300];
-	va_list ap;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", T, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, mode), 0);
-}
+#define write_file(...) write_file_in(T, __VA_ARGS__)
 
 static void write_services(void)
 {
