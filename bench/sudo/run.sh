@@ -41,21 +41,16 @@ done
 src=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d /tmp/iam-bench-sudo.XXXXXX)
 chmod 0755 "$T"
-policyd_pid=''
-cleanup() { [ -z "$policyd_pid" ] || kill "$policyd_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
+. "$src/scripts/endpoint.sh"
+cleanup() { endpoint_stop; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 trap 'echo "stopped by a signal" >&2; exit 99' INT TERM
 log() { echo "[$(date +%T)] $*" >&2; }
 
 log "endpoint"
-"$build/policyd/iam-policyd" --init "$T/state" --listen 127.0.0.1:0 --kdf-log2-n 10 >/dev/null
+endpoint_init "$build" "$T"
 printf 'rate_limit_threshold = 100000\n' >>"$T/state/policyd.conf"
-"$build/policyd/iam-policyd" --state "$T/state" --stderr --ready-file "$T/port" 2>"$T/policyd.log" &
-policyd_pid=$!
-for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-export IAM_ENDPOINT="https://127.0.0.1:$(cat "$T/port")" IAM_CA_FILE=$T/state/tls.crt
-export IAM_ADMIN_TOKEN_FILE=$T/state/admin.token IAMCTL_TOKEN_DIR=$T/sessions
-unset IAM_USER IAMCTL_CONFIG
+endpoint_start "$build" "$T"
 iamctl() { "$build/iamctl/iamctl" "$@"; }
 iamctl host enroll benchhost --output "$T/host.credential" >/dev/null
 iamctl group add benchers >/dev/null

@@ -25,13 +25,10 @@ trap 'echo "stopped by a signal"; exit 99' INT TERM
 umask 022
 
 # --- The endpoint, a host credential, the host's configuration --------------
-"$B/policyd/iam-policyd" --init "$T/state" --listen 127.0.0.1:0 --kdf-log2-n 10 >/dev/null || exit 99
-"$B/policyd/iam-policyd" --state "$T/state" --stderr --ready-file "$T/port" 2>"$T/policyd.log" &
-policyd_pid=$!
-for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-export IAM_ENDPOINT="https://127.0.0.1:$(cat "$T/port")" IAM_CA_FILE=$T/state/tls.crt
-export IAM_ADMIN_TOKEN_FILE=$T/state/admin.token IAMCTL_TOKEN_DIR=$T/sessions
-unset IAM_USER IAMCTL_CONFIG
+. "$IAM_SRCDIR/scripts/endpoint.sh"
+endpoint_init "$B" "$T" || exit 99
+endpoint_start "$B" "$T" || exit 99
+policyd_pid=$endpoint_pid
 iamctl() { "$B/iamctl/iamctl" "$@"; }
 iamctl host enroll web1 --output "$T/host.credential" >/dev/null || exit 99
 cat >"$T/iam.conf" <<EOC

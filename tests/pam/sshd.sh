@@ -24,9 +24,11 @@ for c in ssh ssh-keygen oathtool jq python3 unshare; do
 done
 T=$(mktemp -d /tmp/iam-pam-sshd.XXXXXX)
 chmod 0755 "$T"
-policyd_pid='' sshd_pid='' hole_pid=''
+sshd_pid='' hole_pid=''
+. "$IAM_SRCDIR/scripts/endpoint.sh"
 cleanup() {
-	for p in $sshd_pid $policyd_pid $hole_pid; do kill "$p" 2>/dev/null; done
+	for p in $sshd_pid $hole_pid; do kill "$p" 2>/dev/null; done
+	endpoint_stop
 	wait 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
@@ -41,15 +43,8 @@ show_logs() {
 }
 
 # --- The endpoint and its directory ----------------------------------------------
-"$B/policyd/iam-policyd" --init "$T/state" --listen 127.0.0.1:0 --kdf-log2-n 10 >/dev/null || exit 99
-"$B/policyd/iam-policyd" --state "$T/state" --stderr --ready-file "$T/port" 2>"$T/policyd.log" &
-policyd_pid=$!
-for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-[ -s "$T/port" ] || { cat "$T/policyd.log"; exit 99; }
-endpoint_port=$(cat "$T/port")
-export IAM_ENDPOINT="https://127.0.0.1:$endpoint_port" IAM_CA_FILE=$T/state/tls.crt
-export IAM_ADMIN_TOKEN_FILE=$T/state/admin.token IAMCTL_TOKEN_DIR=$T/sessions
-unset IAM_USER IAMCTL_CONFIG
+endpoint_init "$B" "$T" || exit 99
+endpoint_start "$B" "$T" || exit 99
 iamctl() { "$B/iamctl/iamctl" "$@"; }
 iamctl host enroll sshhost --output "$T/host.credential" >/dev/null || exit 99
 iamctl group add staff >/dev/null
@@ -127,9 +122,7 @@ expect "the sessions reached the audit log" "yes" \
 # carol's record is aged past offline_max_age (1h), keeping its verifier
 old=$(($(date +%s) - 7200))
 sed -i -E "s/^(auth_time|account_time) .*/\1 $old/" "$T/offline/carol"
-kill "$policyd_pid"
-wait "$policyd_pid" 2>/dev/null
-policyd_pid=''
+endpoint_stop
 expect "endpoint down: bob (recent online login) logs in offline" "bob" "$(login bob bob-Secret-42 '')"
 expect "endpoint down: a wrong password still fails" "" "$(login bob wrong '')"
 expect "endpoint down: carol (last online login 2 h ago) cannot" "" "$(login carol carol-Secret-42 '')"
