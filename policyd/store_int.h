@@ -82,7 +82,7 @@ int st_request_row(sqlite3 *db, int64_t id, struct request_row *out);
 /* The elevation.* audit record of a request after a change; extra (may be
  * NULL) adds members and stays the caller's. */
 int st_audit_request(sqlite3 *db, const struct request_row *q, const char *type,
-		     const char *source, const char *reason, struct json_object *extra,
+		     const char *source, const char *reason, const struct json_object *extra,
 		     time_t now);
 /* Applies approved extension x to its grant (decide_extension()): the
  * grant's not_after moves, and x becomes approved with the added segment

@@ -108,7 +108,7 @@ static void add_creation(struct json_object *data, const struct request_row *q)
 }
 
 int st_audit_request(sqlite3 *db, const struct request_row *q, const char *type,
-		     const char *source, const char *reason, struct json_object *extra,
+		     const char *source, const char *reason, const struct json_object *extra,
 		     time_t now)
 {
 	struct json_object *data = request_audit_data(q, reason);
