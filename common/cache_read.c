@@ -59,10 +59,13 @@ int iam_cache_seal(unsigned char *image, size_t size)
 		return -EINVAL;
 	start = h->sections[0].offset;
 	end = h->sections[IAM_SEC_CHUNKS].offset;
-	table = (uint32_t *)(void *)(image + end);
-	if (start > end || h->sections[IAM_SEC_CHUNKS].size / 4 <
-	    (end - start + h->chunk_size - 1) / h->chunk_size)
+	/* the checksummed data and the table after the header, the table
+	 * aligned for its uint32_t entries: seal must never write the header
+	 * it reads the layout from (found by fuzz/fuzz_cache) */
+	if (start < sizeof(*h) || start > end || end % sizeof(uint32_t) != 0 ||
+	    h->sections[IAM_SEC_CHUNKS].size / 4 < (end - start + h->chunk_size - 1) / h->chunk_size)
 		return -EINVAL;
+	table = (uint32_t *)(void *)(image + end);
 	for (i = 0, off = start; off < end; i++, off += h->chunk_size)
 		table[i] = crc(image + off, (size_t)(end - off < h->chunk_size ? end - off
 									: h->chunk_size));
