@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit_event.h"
 #include "encode.h"
@@ -31,6 +32,20 @@
 
 /* --- Building ------------------------------------------------------------- */
 
+/* The nanoseconds of now, read from the clock now is a second of: name
+ * order must follow the order events are made in, also within a second. A
+ * clock already past now (the second turned between the two readings)
+ * puts the event at the end of its second; a caller's now ahead of the
+ * clock (a test's) at its start. */
+static long subsecond(int64_t now)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || (int64_t)ts.tv_sec < now)
+		return 0;
+	return (int64_t)ts.tv_sec > now ? 999999999L : ts.tv_nsec;
+}
+
 int iam_event_id(int64_t now, char out[IAM_SPOOL_ID_MAX + 1], struct iam_err *err)
 {
 	unsigned char rnd[16];
@@ -45,8 +60,8 @@ int iam_event_id(int64_t now, char out[IAM_SPOOL_ID_MAX + 1], struct iam_err *er
 		return -EIO;
 	}
 	iam_hex_encode(rnd, sizeof(rnd), hex);
-	/* at most 19 digits + 1 + 32: always within IAM_SPOOL_ID_MAX */
-	snprintf(out, IAM_SPOOL_ID_MAX + 1, "%010" PRId64 ".%s", now, hex);
+	/* at most 19 digits + 1 + 9 + 1 + 32: always within IAM_SPOOL_ID_MAX */
+	snprintf(out, IAM_SPOOL_ID_MAX + 1, "%010" PRId64 ".%09ld.%s", now, subsecond(now), hex);
 	return 0;
 }
 

@@ -11,8 +11,10 @@
 #include "api_client.h"
 #include "spool.h"
 
-/* A fresh event id: "<time, 10+ digits>.<32 hex digits from RAND_bytes>",
- * so ids sort by time and never collide across processes. */
+/* A fresh event id: "<time, 10+ digits>.<nanoseconds, 9 digits>.<32 hex
+ * digits from RAND_bytes>", so ids sort by time, to the nanosecond (events
+ * of one second are delivered in the order they were made), and never
+ * collide across processes. */
 int iam_event_id(int64_t now, char out[IAM_SPOOL_ID_MAX + 1], struct iam_err *err);
 
 /*

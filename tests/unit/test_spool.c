@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -568,9 +569,12 @@ static void test_event_id(void **state)
 	(void)state;
 	assert_int_equal(iam_event_id(1764403200, a, &err), 0);
 	assert_int_equal(iam_event_id(1764403200, b, &err), 0);
-	assert_int_equal(strlen(a), 10 + 1 + 32);
+	assert_int_equal(strlen(a), 10 + 1 + 9 + 1 + 32);
 	assert_memory_equal(a, "1764403200.", 11);
-	for (i = 11; i < strlen(a); i++)
+	for (i = 11; i < 20; i++)
+		assert_non_null(strchr("0123456789", a[i]));
+	assert_int_equal(a[20], '.');
+	for (i = 21; i < strlen(a); i++)
 		assert_non_null(strchr("0123456789abcdef", a[i]));
 	assert_string_not_equal(a, b);
 	assert_true(iam_spool_id_valid(a));
@@ -580,6 +584,19 @@ static void test_event_id(void **state)
 	assert_int_equal(iam_event_id(INT64_MAX, a, &err), 0);
 	assert_true(iam_spool_id_valid(a));
 	assert_int_equal(iam_event_id(-1, a, &err), -EINVAL);
+	/* ids of one second made one after the other sort in that order */
+	{
+		struct timespec ts;
+		char prev[IAM_SPOOL_ID_MAX + 1] = "";
+		int k;
+
+		for (k = 0; k < 50; k++) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			assert_int_equal(iam_event_id((int64_t)ts.tv_sec, a, &err), 0);
+			assert_true(strcmp(prev, a) < 0);
+			snprintf(prev, sizeof(prev), "%s", a);
+		}
+	}
 }
 
 static void test_event_new(void **state)
