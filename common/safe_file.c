@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "safe_file.h"
@@ -282,4 +284,49 @@ int iam_file_write_verified(const char *path, const void *data, size_t len, mode
 		iam_err_set(err, "wrote %s but could not sync its directory: %s", path,
 			    strerror(-r));
 	return r;
+}
+
+/* "<base>.tmp" and the six characters mkstemp puts in place of XXXXXX. */
+static int is_temp_of(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+
+	return strncmp(name, base, n) == 0 && strncmp(name + n, ".tmp", 4) == 0 &&
+	       strlen(name + n + 4) == 6;
+}
+
+int iam_file_remove_stale_temps(const char *path, long older_than, struct iam_err *err)
+{
+	char dir[PATH_MAX], *slash;
+	const char *base;
+	struct dirent *d;
+	time_t now = time(NULL);
+	int removed = 0;
+	DIR *dp;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	slash = strrchr(dir, '/');
+	base = slash ? path + (slash - dir) + 1 : path;
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	dp = opendir(dir);
+	if (!dp) {
+		iam_err_set(err, "cannot read %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	while ((d = readdir(dp))) {
+		struct stat st;
+
+		if (!is_temp_of(d->d_name, base) ||
+		    fstatat(dirfd(dp), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || now - st.st_mtime < older_than)
+			continue;
+		if (unlinkat(dirfd(dp), d->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(dp);
+	return removed;
 }

@@ -35,6 +35,15 @@ int iam_file_write_atomic(const char *path, const void *data, size_t len,
 int iam_file_write_verified(const char *path, const void *data, size_t len, mode_t mode,
 			    int (*verify)(int fd, void *ctx), void *ctx, struct iam_err *err);
 
+/*
+ * Removes the temporary files iam_file_write_atomic left next to path when
+ * the writer was killed ("<path>.tmpXXXXXX", regular, not modified for
+ * older_than seconds, so another writer's file in flight is left alone).
+ * Returns how many were removed, or a negative errno when the directory
+ * cannot be read.
+ */
+int iam_file_remove_stale_temps(const char *path, long older_than, struct iam_err *err);
+
 /* fsync of a directory: a rename or an unlink in it is durable after. */
 int iam_dir_sync(const char *dir, struct iam_err *err);
 /* mkdir with exactly `mode` (whatever the umask), the parent synced; an

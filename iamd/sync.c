@@ -12,6 +12,7 @@
 
 #include "fetch.h"
 #include "log.h"
+#include "safe_file.h"
 #include "sync.h"
 
 /* 0 when there is no cache yet; an unreadable cache is logged and will be
@@ -216,10 +217,16 @@ static void log_updated(const struct agent *a, const struct sync_result *res)
 	iam_buf_free(&line);
 }
 
+/* A killed writer leaves its temporary cache behind, a cache's size each:
+ * those older than a minute (never one being written now) go. */
+#define STALE_TEMP_AGE 60
+
 int sync_commit(const struct agent *a, struct sync_result *res, struct iam_err *err)
 {
 	int r = ensure_dir(a->cfg.cache_path, err);
 
+	if (r == 0 && iam_file_remove_stale_temps(a->cfg.cache_path, STALE_TEMP_AGE, NULL) > 0)
+		iam_log(LOG_NOTICE, "event=stale_temp_removed path=%s", a->cfg.cache_path);
 	if (r == 0)
 		r = iam_cache_write_file(a->cfg.cache_path, res->image, res->size, err);
 	if (r < 0)
