@@ -2,12 +2,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "auth.h"
 #include "call.h"
+#include "json.h"
 #include "output.h"
 #include "parse.h"
 #include "session.h"
@@ -149,6 +152,35 @@ static int print_status(struct cli_ctx *c, struct json_object *health, long long
 	return 0;
 }
 
+struct health {
+	char *status;
+	char *version;
+	int64_t serial;
+	int64_t time;
+};
+
+#define HF(name, kind, member) \
+	{ name, kind, offsetof(struct health, member), IAM_JF_REQUIRED, 64, 0, 0 }
+
+static const struct iam_json_field health_fields[] = {
+	HF("status", IAM_J_STRING, status), HF("version", IAM_J_STRING, version),
+	HF("serial", IAM_J_INT64, serial), HF("time", IAM_J_INT64, time),
+};
+
+/* The answer is shown only when it is the object the API promises. */
+static int check_health(struct cli_ctx *c, struct json_object *obj)
+{
+	struct health h = { 0 };
+	struct iam_err err = { "" };
+	int r = iam_json_map(obj, health_fields, CLI_NELEM(health_fields), 0, &h, &err);
+
+	iam_json_map_free(health_fields, CLI_NELEM(health_fields), &h);
+	if (r < 0)
+		return cli_fail(c, CLI_EXIT_UNAVAILABLE, "%s: the endpoint's health answer is "
+				"not what the API promises: %s", c->cfg.endpoint, err.msg);
+	return 0;
+}
+
 static int run_status(struct cli_ctx *c, const struct cli_args *a)
 {
 	struct json_object *obj = NULL;
@@ -157,6 +189,8 @@ static int run_status(struct cli_ctx *c, const struct cli_args *a)
 
 	r = cli_call(c, "GET", "/v1/health", NULL, &obj);
 	after = time(NULL);
+	if (r == 0)
+		r = check_health(c, obj);
 	if (r == 0)
 		r = c->json ? out_json(c, obj)
 			    : print_status(c, obj, ((long long)before + (long long)after) / 2);
