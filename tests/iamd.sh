@@ -22,7 +22,16 @@ done
 umask 022
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/iamd-test.XXXXXX") || exit 99
 policyd_pid='' iamd_pid='' fake_pid=''
+# Twice in CI this test's files vanished mid-run, cleanup having run in
+# some other process than the script's own shell (the cause is not known;
+# see the notes of issue 5). Only the script's shell cleans up, and says so
+# when another one tries.
+main_shell=${BASHPID:-$$}
 cleanup() {
+	if [ "${BASHPID:-$$}" != "$main_shell" ]; then
+		echo "cleanup called in process ${BASHPID:-?}, not the test's shell: ignored" >&2
+		return 0
+	fi
 	for p in $iamd_pid $fake_pid $policyd_pid; do kill "$p" 2>/dev/null; done
 	rm -rf "$tmp"
 }
