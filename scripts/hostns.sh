@@ -10,7 +10,8 @@
 #   hostns_sudoers DIR < TEXT                   DIR/etc/sudoers, checked
 #   hostns_run DIR COMMAND...                   runs COMMAND in the namespace
 #   hostns_start_sshd DIR                       sshd on a free port:
-#                                               sets hostns_port, hostns_sshd_pid
+#                                               sets hostns_port, hostns_sshd_pid;
+#                                               adds $HOSTNS_SSHD_EXTRA to sshd_config
 #   hostns_login DIR USER PASSWORD CODE CMD     keyboard-interactive login
 #   hostns_key_login DIR USER KEYFILE CMD       public-key login
 
@@ -86,6 +87,7 @@ AuthorizedKeysFile $dir/keys/%u
 StrictModes no
 MaxAuthTries 4
 LogLevel VERBOSE
+${HOSTNS_SSHD_EXTRA:-}
 EOS
 	cat >"$dir/askpass" <<'EOA'
 #!/bin/sh
