@@ -8,7 +8,7 @@ build=${1:-$iam_top/build}
 [ -f "$build/config.h" ] || die "configure $build first (it provides config.h)"
 cd "$iam_top"
 files=$(ls common/*.c nss_iam/*.c pamcommon/*.c pam_iam/*.c pam_jit/*.c iamd/*.c policyd/*.c iamctl/*.c tests/api/*.c \
-	tests/nss/*.c tests/pam/*.c)
+	tests/*.c tests/nss/*.c tests/pam/*.c tests/faults/*.c tests/durability/*.c bench/sudo/*.c)
 incs="-I$build -Icommon -Inss_iam -Ipamcommon -Ipam_iam -Ipam_jit -Iiamd -Ipolicyd -Iiamctl -Itests/api -Itests/pam"
 
 out=$(cppcheck --enable=warning,style,performance,portability --std=c11 --quiet \
