@@ -40,29 +40,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "stopped by a signal"; exit 99' INT TERM
 
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-# show FILE: indented, after a failure.
-show() { sed 's/^/  | /' "$@"; }
+. "$IAM_SRCDIR/tests/check.sh"
 
-# has FILE PATTERN WHAT: FILE has a line matching the extended regex.
-has() {
-	grep -Eq -- "$2" "$1" && return 0
-	fail "$3: no line matching '$2' in $(basename "$1")"
-	show "$1"
-}
-lacks() {
-	grep -Eq -- "$2" "$1" || return 0
-	fail "$3: a line matches '$2' in $(basename "$1")"
-	show "$1"
-}
-# status WANT GOT WHAT
-status() {
-	[ "$2" -eq "$1" ] || fail "$3: exit status $2, expected $1"
-}
 same_file() {
 	cmp -s "$1" "$2" || fail "$3: $1 changed"
 }

@@ -53,22 +53,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "stopped by a signal"; exit 99' INT TERM
 
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-show() { sed 's/^/  | /' "$@"; }
-has() { # FILE REGEX WHAT
-	grep -Eq -- "$2" "$1" && return 0
-	fail "$3: no line matching '$2' in $(basename "$1")"
-	show "$1"
-}
-lacks() { # FILE REGEX WHAT
-	grep -Eq -- "$2" "$1" || return 0
-	fail "$3: a line matches '$2' in $(basename "$1")"
-	show "$1"
-}
+. "$IAM_SRCDIR/tests/check.sh"
 
 # --- Processes ----------------------------------------------------------------
 

@@ -62,12 +62,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "stopped by a signal"; exit 99' INT TERM
 
-failures=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-show() { sed 's/^/  | /' "$@"; }
+. "$IAM_SRCDIR/tests/check.sh"
 
 # shellcheck source=../../scripts/endpoint.sh
 . "$IAM_SRCDIR/scripts/endpoint.sh"
