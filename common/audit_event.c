@@ -32,24 +32,31 @@
 
 /* --- Building ------------------------------------------------------------- */
 
-/* The nanoseconds of now, read from the clock now is a second of: name
- * order must follow the order events are made in, also within a second. A
- * clock already past now (the second turned between the two readings)
- * puts the event at the end of its second; a caller's now ahead of the
- * clock (a test's) at its start. */
-static long subsecond(int64_t now)
+/* The instant an id stands for: name order must follow the order events
+ * are made in, also within a second, across processes. The caller's now
+ * comes from time(), whose coarse clock may still show the second the
+ * precise one has just left, so when the two agree within a second the
+ * precise reading is the id's; a now far from the clock (a test's) is
+ * taken as it is, at the start of its second. */
+static void id_instant(int64_t now, int64_t *sec, long *nsec)
 {
 	struct timespec ts;
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || (int64_t)ts.tv_sec < now)
-		return 0;
-	return (int64_t)ts.tv_sec > now ? 999999999L : ts.tv_nsec;
+	*sec = now;
+	*nsec = 0;
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0 && (int64_t)ts.tv_sec >= now &&
+	    (int64_t)ts.tv_sec - now <= 1) {
+		*sec = (int64_t)ts.tv_sec;
+		*nsec = ts.tv_nsec;
+	}
 }
 
 int iam_event_id(int64_t now, char out[IAM_SPOOL_ID_MAX + 1], struct iam_err *err)
 {
 	unsigned char rnd[16];
 	char hex[2 * sizeof(rnd) + 1];
+	int64_t sec;
+	long nsec;
 
 	if (now < 0) {
 		iam_err_set(err, "event time %" PRId64 " is before 1970", now);
@@ -60,8 +67,9 @@ int iam_event_id(int64_t now, char out[IAM_SPOOL_ID_MAX + 1], struct iam_err *er
 		return -EIO;
 	}
 	iam_hex_encode(rnd, sizeof(rnd), hex);
+	id_instant(now, &sec, &nsec);
 	/* at most 19 digits + 1 + 9 + 1 + 32: always within IAM_SPOOL_ID_MAX */
-	snprintf(out, IAM_SPOOL_ID_MAX + 1, "%010" PRId64 ".%09ld.%s", now, subsecond(now), hex);
+	snprintf(out, IAM_SPOOL_ID_MAX + 1, "%010" PRId64 ".%09ld.%s", sec, nsec, hex);
 	return 0;
 }
 

@@ -14,7 +14,9 @@
 /* A fresh event id: "<time, 10+ digits>.<nanoseconds, 9 digits>.<32 hex
  * digits from RAND_bytes>", so ids sort by time, to the nanosecond (events
  * of one second are delivered in the order they were made), and never
- * collide across processes. */
+ * collide across processes. The time is the precise clock's when now is
+ * within a second of it (time() lags it by up to a tick), so the id's
+ * second may be one past now; otherwise now's, at nanosecond 0. */
 int iam_event_id(int64_t now, char out[IAM_SPOOL_ID_MAX + 1], struct iam_err *err);
 
 /*

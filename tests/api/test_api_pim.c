@@ -663,6 +663,9 @@ static void test_allow_needs_audit_record(void **state)
 	assert_string_equal(grant("bob", "oncall", NULL), "ok");
 	snprintf(path, sizeof(path), "%s/iam.db", env.state);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	/* the server may be writing at this moment (a busy machine): wait for
+	 * it rather than fail to take the lock */
+	sqlite3_busy_timeout(db, 10000);
 	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(api(&env, host, "POST", "/v1/decide/grant",
 			     "{\"user\":\"bob\",\"role\":\"oncall\"}"), 503);
