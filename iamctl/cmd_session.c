@@ -174,6 +174,10 @@ static int check_health(struct cli_ctx *c, struct json_object *obj)
 	struct iam_err err = { "" };
 	int r = iam_json_map(obj, health_fields, CLI_NELEM(health_fields), 0, &h, &err);
 
+	if (r == 0 && (!h.status[0] || !h.version[0] || h.serial < 0 || h.time <= 0)) {
+		iam_err_set(&err, "empty status or version, or a negative serial or time");
+		r = -EINVAL;
+	}
 	iam_json_map_free(health_fields, CLI_NELEM(health_fields), &h);
 	if (r < 0)
 		return cli_fail(c, CLI_EXIT_UNAVAILABLE, "%s: the endpoint's health answer is "

@@ -31,9 +31,12 @@ static long rss_kib(void)
 	long kib = -1;
 	FILE *f = fopen("/proc/self/status", "r");
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "VmRSS:", 6) == 0) {
+			kib = strtol(line + 6, NULL, 10);
 			break;
+		}
+	}
 	if (f)
 		fclose(f);
 	return kib;
