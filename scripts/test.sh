@@ -17,7 +17,7 @@ t0=$(date +%s)
 step() { # step TITLE: the previous step's time, then this one's title
 	say "$1 (at $(($(date +%s) - t0)) s)"
 }
-check_timeout=${IAM_CHECK_TIMEOUT:-900}
+check_timeout=${IAM_CHECK_TIMEOUT:-1800}
 check() {
 	dir=$1
 	shift
