@@ -4,7 +4,8 @@
 # libpam against a real iam-policyd, which runs outside valgrind). The NSS
 # module's test, nss/test_nss, passed under valgrind once (52 s) and hung
 # for 14 minutes in another run (its threads-and-forks cases, not yet
-# understood): it is left out until that is found; ASan covers it): no invalid access, no use of
+# understood): it is left out until that is found; ASan covers it.
+# Asserted: no invalid access, no use of
 # uninitialised memory, no definite or indirect leak. Reachable blocks at
 # exit (OpenSSL's and libcurl's global state, libpam's dlopen handles kept
 # by -z nodelete) are not leaks and are not reported. No suppressions are
