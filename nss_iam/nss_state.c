@@ -55,16 +55,30 @@ static struct {
 	size_t map_size;
 	struct iam_cache cache;
 	int cache_ok;
-} st = { .lock = PTHREAD_RWLOCK_INITIALIZER };
+} st = { .lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP };
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* The lock prefers writers: glibc's default prefers readers, and threads
+ * that look up without pause (each read lock overlapping the next) would
+ * then keep a writer (a cache reload, or fork below) waiting for ever.
+ * No lookup takes the read lock twice, which writer preference forbids. */
+static void init_lock(void)
+{
+	pthread_rwlockattr_t a;
+
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&st.lock, &a);
+	pthread_rwlockattr_destroy(&a);
+}
 
 /* Taking the lock around fork keeps the state whole; the child then gets a
  * fresh lock, because the old one may still record waiters (threads that
  * do not exist in the child) and would block it for ever. */
 static void before_fork(void) { pthread_rwlock_wrlock(&st.lock); }
 static void after_fork_parent(void) { pthread_rwlock_unlock(&st.lock); }
-static void after_fork_child(void) { pthread_rwlock_init(&st.lock, NULL); }
+static void after_fork_child(void) { init_lock(); }
 static void register_atfork(void)
 {
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
