@@ -511,20 +511,6 @@ int st_audit(sqlite3 *db, time_t now, const char *source, const char *event_id,
 		       rec.seq, rec.time, source, event_id, type, rec.actor, text, prev, hash);
 }
 
-int store_audit(struct store *st, time_t now, const char *source, const char *type,
-		const char *actor, struct json_object *data)
-{
-	sqlite3 *db = st_db(st);
-	int r;
-
-	if (!db)
-		return ST_ERROR;
-	r = st_begin(db);
-	if (r != ST_OK)
-		return r;
-	return st_finish(db, st_audit(db, now, source, NULL, type, actor, data));
-}
-
 int st_user_id(sqlite3 *db, const char *name, int64_t *id)
 {
 	return st_int(db, id, "SELECT id FROM users WHERE name = ?", "t", name);

@@ -397,8 +397,10 @@ int64_t store_serial(struct store *st);
 int store_snapshot_payload(struct store *st, const char *host, time_t now,
 			   int64_t *serial, char **payload);
 
-/* Appends a record inside the caller's transaction, or in its own when
- * called outside one. data may be NULL ("{}"). */
+/* Appends a record in a transaction of its own, shared with the records
+ * other threads append at the same time (store_group.c); returns once it
+ * is committed. Never inside a transaction of the caller's. data may be
+ * NULL ("{}"). */
 int store_audit(struct store *st, time_t now, const char *source, const char *type,
 		const char *actor, struct json_object *data);
 
