@@ -76,7 +76,11 @@ static int with_code(struct pi *pi, struct iam_api *api, const char *challenge,
 		pi_log(pi, LOG_ERR, "login_mfa", "result", "unavailable", "error", err.msg, NULL);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
-	return r == IAM_API_REFUSED ? refused(pi, &aerr, "login_mfa") : PAM_AUTHINFO_UNAVAIL;
+	if (r == IAM_API_REFUSED)
+		return refused(pi, &aerr, "login_mfa");
+	/* an answer that breaks the API: no fallback, one line to act on */
+	pi_log(pi, LOG_ERR, "login_mfa", "result", "error", "error", err.msg, NULL);
+	return PAM_AUTHINFO_UNAVAIL;
 }
 
 /* PI_OFFLINE when the endpoint could not be reached, else a PAM code. */
@@ -99,14 +103,23 @@ static int online(struct pi *pi, const char *password, int *mfa, char stamp[PI_S
 		pi_log(pi, LOG_WARNING, "endpoint_unreachable", "error", err.msg, NULL);
 		return PI_OFFLINE;
 	}
-	if (r < 0)
-		return r == IAM_API_REFUSED ? refused(pi, &aerr, "login") : PAM_AUTHINFO_UNAVAIL;
+	if (r == IAM_API_REFUSED)
+		return refused(pi, &aerr, "login");
+	if (r < 0) {
+		/* an answer that breaks the API: no fallback, one line to act on */
+		pi_log(pi, LOG_ERR, "login", "result", "error", "error", err.msg, NULL);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
 	if (strcmp(res.result, "mfa_required") == 0) {
 		*mfa = 1;
 		r = with_code(pi, api, res.challenge, stamp);
-	} else {
-		r = strcmp(res.result, "ok") == 0 ? PAM_SUCCESS : PAM_AUTHINFO_UNAVAIL;
+	} else if (strcmp(res.result, "ok") == 0) {
+		r = PAM_SUCCESS;
 		keep_stamp(&res, stamp);
+	} else {
+		pi_log(pi, LOG_ERR, "login", "result", "error", "error",
+		       "the endpoint's login answer has an unknown result", NULL);
+		r = PAM_AUTHINFO_UNAVAIL;
 	}
 	iam_login_result_free(&res);
 	return r;

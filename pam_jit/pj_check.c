@@ -79,11 +79,16 @@ static void ask(struct pi *pi, struct iam_api *api, const char *role, const char
 	if (r < 0) {
 		if (api)
 			pi_log(pi, LOG_ERR, "jit_endpoint", "role", role, "error", err.msg, NULL);
-		if (!api || pi_unreachable(r, &aerr))
+		if (!api || pi_unreachable(r, &aerr)) {
 			o->unreachable = 1;
-		else
-			add_message(o, "The identity service refused the question; ask your "
-				    "administrator to read the system log.");
+			return;
+		}
+		/* refused, or an answer that breaks the API: denied for this
+		 * role, no offline fallback */
+		log_decision(pi, role, origin, "deny",
+			     r == IAM_API_REFUSED ? "refused" : "bad_answer", 0);
+		add_message(o, "The identity service refused the question; ask your "
+			    "administrator to read the system log.");
 		return;
 	}
 	log_decision(pi, role, origin, d.allow ? "allow" : "deny", d.reason, d.grant_id);

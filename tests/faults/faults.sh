@@ -12,7 +12,11 @@
 # privilege, fail soft but without a usable fallback for login, the old
 # cache kept byte for byte, a non-zero exit), a decision within
 # connect_timeout + timeout + 2 s of slack (a bound against hangs, not a
-# benchmark), no crash, and for iamd one sync_failed log line. The matrix
+# benchmark), no crash, and one log line that gives the cause: for iamd
+# one sync_failed line; for the PAM modules, whose syslog lines are caught
+# (logsink.py at /dev/log in a private mount namespace), one decision line
+# and, when the call failed, one line at warning or above with the error,
+# nothing else. The matrix
 # is written to BUILDDIR/tests/faults/matrix.md and must equal
 # doc/faults.md apart from the time column: regenerate the doc with
 # tests/faults/update-doc.sh BUILDDIR.
@@ -40,7 +44,7 @@ done
 
 umask 022
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/iam-faults.XXXXXX") || exit 99
-peer_pid='' part_pids=''
+peer_pid='' part_pids='' sink_pid=''
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	# the parts of a case end on their own within their timeouts: waited
@@ -50,6 +54,8 @@ cleanup() {
 	part_pids=''
 	[ -z "$peer_pid" ] || kill "$peer_pid" 2>/dev/null
 	peer_pid=''
+	[ -z "$sink_pid" ] || kill "$sink_pid" 2>/dev/null
+	sink_pid=''
 	endpoint_stop
 	rm -rf "$tmp"
 }
@@ -184,14 +190,41 @@ cp "$tmp/iamd.cache" "$tmp/pam.cache"
 # Each writes one line to $tmp/r/CASE.PART: "RESULT|MS|NOTE" (NOTE: why it
 # is wrong, or empty).
 
+# What the PAM modules send to syslog: a socket of the test's
+# (logsink.py) is /dev/log in the private mount namespace each call runs in
+# (a tmpfs over /dev with the few device nodes a PAM call opens bound back;
+# the host's /dev is untouched, and /dev/log need not exist there), and
+# pamcall tags the lines with the case and the part (PAMCALL_IDENT).
+python3 "$IAM_SRCDIR/tests/faults/logsink.py" "$tmp/syslog.sock" "$tmp/syslog.txt" \
+	2>"$tmp/logsink.err" &
+sink_pid=$!
+i=0
+while [ ! -S "$tmp/syslog.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ -S "$tmp/syslog.sock" ] || { echo "ERROR: logsink.py did not start"; show "$tmp/logsink.err"; exit 99; }
+mkdir -p "$tmp/devns"
+# shellcheck disable=SC2016 # expanded by the inner shell
+syslog_ns='d=$0/devns
+mount -t tmpfs -o mode=0755,size=1m tmpfs "$d" || exit 98
+for n in null zero full random urandom tty; do
+	: >"$d/$n" && mount --bind "/dev/$n" "$d/$n" || exit 98
+done
+ln -s /proc/self/fd "$d/fd"
+if [ -d /dev/shm ]; then mkdir "$d/shm" && mount --rbind /dev/shm "$d/shm" || exit 98; fi
+: >"$d/log" && mount --bind "$0/syslog.sock" "$d/log" || exit 98
+mount --move "$d" /dev || exit 98
+exec "$@"'
+# syslog_lines CASE PART: what the part sent to syslog, "SEVERITY TEXT"
+syslog_lines() { grep "^[a-z]* iamfault-$1\.$2\[" "$tmp/syslog.txt"; }
+
 preload=''
 skew=''
 # run_pam CASE PART SET SERVICE OP [ANSWER...]
 run_pam() {
 	local c="$1" part="$2" set="$3" svc="$4" op="$5" out
 	shift 5
-	out=$(env ${preload:+LD_PRELOAD="$preload"} ${skew:+FAKETIME="$skew"} \
-		FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	out=$(unshare -m --propagation private sh -c "$syslog_ns" "$tmp" \
+		env ${preload:+LD_PRELOAD="$preload"} ${skew:+FAKETIME="$skew"} \
+		FAKETIME_DONT_FAKE_MONOTONIC=1 PAMCALL_IDENT="iamfault-$c.$part" \
 		"$PAMCALL" "$tmp/$set/pam.d" "$svc" alice "$op" "$@" 2>"$tmp/r/$c.$part.err")
 	rc=$?
 	if [ $rc -ne 0 ] || [ -z "$out" ]; then
@@ -389,10 +422,42 @@ else
 	echo "note: no libfaketime; the clock skew rows are left out"
 fi
 total=$(($(now_ms) - start))
+# every line sent before this one is in the file once this one is
+logger -u "$tmp/syslog.sock" -t iamfault-flush flushed 2>/dev/null
+i=0
+while ! grep -q 'iamfault-flush' "$tmp/syslog.txt" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+grep -q 'iamfault-flush' "$tmp/syslog.txt" || { echo "ERROR: logsink.py lost a message"; exit 99; }
+
+# pam_log CASE PART RESULT: what a PAM part logged, summed up as
+# "SEVERITY EVENT" per line; a note on stderr unless there is exactly one
+# decision line and, when the call did not succeed, exactly one line at
+# warning or above that gives the cause (error=...), which may be the
+# decision line itself; nothing else.
+decision_events='login|offline_login|account|jit_decision'
+pam_log() {
+	local lines n_dec n_warn n_all
+	lines=$(syslog_lines "$1" "$2")
+	n_all=$(printf '%s\n' "$lines" | grep -c .)
+	n_dec=$(printf '%s\n' "$lines" | grep -Ec " event=($decision_events) ")
+	n_warn=$(printf '%s\n' "$lines" | grep -Ec '^(emerg|alert|crit|err|warning) ')
+	printf '%s\n' "$lines" | grep . | sed -E 's/^([a-z]+) .*: event=([a-z_]+) .*/\1 \2/' |
+		paste -sd ';' - | sed 's/;/; /g'
+	if [ "$n_dec" -ne 1 ]; then
+		echo "$n_dec decision lines in syslog, expected one" >&2
+	elif [ "$3" = PAM_SUCCESS ] && [ "$n_all" -ne 1 ]; then
+		echo "$n_all syslog lines for a success, expected the decision only" >&2
+	elif [ "$3" != PAM_SUCCESS ] && { [ "$n_warn" -ne 1 ] || [ "$n_all" -gt 2 ] ||
+		! printf '%s\n' "$lines" | grep -Eq '^(emerg|alert|crit|err|warning) .* error="[^"]+"'; }; then
+		echo "syslog: $n_warn lines at warning or above, $n_all in all; expected one giving the cause (error=), and the decision (the same line or one more)" >&2
+	fi
+}
 
 {
-	echo '| case | part | result | ms | verdict |'
-	echo '| --- | --- | --- | --- | --- |'
+	echo '| case | part | result | syslog | ms | verdict |'
+	echo '| --- | --- | --- | --- | --- | --- |'
 	for cp in $cases; do
 		c=${cp%%:*}
 		parts=$(echo "${cp#*:}" | tr ':' ' ')
@@ -405,12 +470,21 @@ total=$(($(now_ms) - start))
 			[ -n "$note" ] || echo "$res" | grep -Eq -- "$(expect "$p" "$c")" ||
 				note="expected /$(expect "$p" "$c")/"
 			[ -n "$note" ] || [ "$ms" -le $limit ] || note="took ${ms} ms, more than $limit"
+			logged=-
+			case $p in
+			pam_*)
+				logged=$(pam_log "$c" "$p" "$res" 2>"$tmp/lognote")
+				[ -n "$note" ] || note=$(cat "$tmp/lognote") ;;
+			iamd)
+				logged=$(sed -nE 's/^[^ ]* iamd\[([a-z]+)\]: event=([a-z_]+) .*/\1 \2/p' \
+					"$tmp/r/$c.iamd.log" | paste -sd ';' - | sed 's/;/; /g') ;;
+			esac
 			if [ -z "$note" ]; then
 				v=pass
 			else
 				v="FAIL: $note"
 			fi
-			echo "| $c | $p | $res | $ms | $v |"
+			echo "| $c | $p | $res | ${logged:--} | $ms | $v |"
 		done
 	done
 } >"$matrix"
@@ -420,6 +494,8 @@ cat "$matrix"
 for f in "$tmp"/r/*.iamd.log "$tmp"/r/*.iamctl.err; do
 	[ -s "$f" ] && echo "--- $(basename "$f"): $(cat "$f")"
 done
+echo "--- what the PAM parts sent to syslog"
+grep -v iamfault-flush "$tmp/syslog.txt"
 grep -q '| FAIL' "$matrix" && {
 	fail "$(grep -c '| FAIL' "$matrix") row(s) of the matrix"
 	for f in "$tmp"/r/*.err; do
@@ -433,7 +509,7 @@ grep -q '| FAIL' "$matrix" && {
 echo "matrix: $total ms"
 
 # doc/faults.md is this test's output: the same rows, times aside.
-rows() { grep '^| ' "$1" | awk -F' [|] ' '{ print $1 " | " $2 " | " $3 " | " $5 }'; }
+rows() { grep '^| ' "$1" | awk -F' [|] ' '{ print $1 " | " $2 " | " $3 " | " $4 " | " $6 }'; }
 doc=$IAM_SRCDIR/doc/faults.md
 if [ ! -e "$doc" ]; then
 	fail "doc/faults.md is missing: run tests/faults/update-doc.sh $IAM_BUILDDIR"

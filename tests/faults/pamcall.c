@@ -6,13 +6,16 @@
  * libpam reads SERVICE from CONFDIR (pam_start_confdir); the prompts are
  * answered with the ANSWERs in order (none left: no answer). Prints the
  * return code's name and the milliseconds the call took, "PAM_SUCCESS 12";
- * exits 0 when it could make the call, 2 on a usage error.
+ * exits 0 when it could make the call, 2 on a usage error. With
+ * PAMCALL_IDENT set, what the modules send to syslog carries that tag (the
+ * test tells the parts of a case apart by it).
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include <security/pam_appl.h>
@@ -89,6 +92,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pamcall CONFDIR SERVICE USER auth|account [ANSWER...]\n");
 		return 2;
 	}
+	if (getenv("PAMCALL_IDENT"))
+		openlog(getenv("PAMCALL_IDENT"), LOG_PID, LOG_AUTHPRIV);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = pam_start_confdir(argv[2], argv[3], &c, argv[1], &pamh);
 	if (r != PAM_SUCCESS) {
