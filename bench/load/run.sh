@@ -50,7 +50,9 @@
 #    left (every session closed), count the events left in pam_iam's spool
 #    and deliver them with iamd flush-spool, then count the burst's audit
 #    records (iamctl --json audit tail): each user must have exactly one
-#    "login" with result ok, one session.open and one session.close, with
+#    successful login (the endpoint's "login.mfa" with result ok: the
+#    password step is "login" mfa_required), one session.open and one
+#    session.close, with
 #    the same session id.
 #      first   every user's first login on the host (pam_iam also makes
 #              the user's offline verifier, a local scrypt at ln=15)
@@ -383,18 +385,19 @@ burst_check() {
 		END {printf "%.0f %.0f %.0f %.0f %.0f\n", p(50), p(90), p(99), v[1], v[NR]}')
 	burst_span[$name]=$(awk -v s="${burst_start_us[$name]}" 'BEGIN {m = s} $5 > m {m = $5}
 		END {printf "%.2f", (m - s) / 1e6}' "$out")
-	# audit: one login ok, one session.open, one session.close per user, same session id
+	# audit: one login ok (login.mfa ok; login ok for a user without TOTP), one
+	# session.open, one session.close per user, same session id
 	audit_since "${burst_seq[$name]}" "$work/$name.audit" || { problem "burst $name: cannot read the audit log"; return; }
 	local u lo op cl ok_users=0 paired=0
 	for u in "${users[@]}"; do
-		lo=$(awk -v u="$u" '$2 == "login" && $3 == u && $4 == "ok"' "$work/$name.audit" | wc -l)
+		lo=$(awk -v u="$u" '$2 ~ /^login(\.mfa)?$/ && $3 == u && $4 == "ok"' "$work/$name.audit" | wc -l)
 		op=$(awk -v u="$u" '$2 == "session.open" && $3 == u {print $5}' "$work/$name.audit")
 		cl=$(awk -v u="$u" '$2 == "session.close" && $3 == u {print $5}' "$work/$name.audit")
 		[ "$lo" = 1 ] && [ "$(grep -c . <<<"$op")" = 1 ] && [ "$(grep -c . <<<"$cl")" = 1 ] &&
 			ok_users=$((ok_users + 1))
 		[ -n "$op" ] && [ "$op" = "$cl" ] && [ "$op" != - ] && paired=$((paired + 1))
 	done
-	audit_login[$name]=$(awk '$2 == "login" && $4 == "ok"' "$work/$name.audit" | wc -l)
+	audit_login[$name]=$(awk '$2 ~ /^login(\.mfa)?$/ && $4 == "ok"' "$work/$name.audit" | wc -l)
 	audit_open[$name]=$(awk '$2 == "session.open"' "$work/$name.audit" | wc -l)
 	audit_close[$name]=$(awk '$2 == "session.close"' "$work/$name.audit" | wc -l)
 	audit_paired[$name]=$paired
