@@ -22,10 +22,9 @@ done
 umask 022
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/iamd-test.XXXXXX") || exit 99
 policyd_pid='' iamd_pid='' fake_pid=''
-# Twice in CI this test's files vanished mid-run, cleanup having run in
-# some other process than the script's own shell (the cause is not known;
-# see the notes of issue 5). Only the script's shell cleans up, and says so
-# when another one tries.
+# Only the script's shell cleans up, and says so when another one tries
+# (a subshell killed right after its fork may run the parent's traps; see
+# stop_iamd).
 main_shell=${BASHPID:-$$}
 cleanup() {
 	if [ "${BASHPID:-$$}" != "$main_shell" ]; then
@@ -284,14 +283,17 @@ has "$tmp/keys.log" 'user=daemon result=local_user' "authorized-keys of a local 
 keys nosuchuser
 has "$tmp/keys.log" 'user=nosuchuser result=unknown_user' "authorized-keys of an unknown user"
 
-# stop_iamd WHAT: SIGTERM ends it with status 0 within 2 s.
+# stop_iamd WHAT: SIGTERM ends it with status 0 within 2 s. (Polled: a
+# watchdog subshell killed right after its fork can run this script's
+# traps, bash's EXIT trap included, before it has reset them; that removed
+# the test's files mid-run twice in CI.)
 stop_iamd() {
 	kill "$iamd_pid"
-	(sleep 2; kill -KILL "$iamd_pid" 2>/dev/null) &
-	watchdog=$!
+	i=0
+	while kill -0 "$iamd_pid" 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -0 "$iamd_pid" 2>/dev/null && kill -KILL "$iamd_pid"
 	wait "$iamd_pid"
 	got=$?
-	kill "$watchdog" 2>/dev/null
 	iamd_pid=
 	status 0 "$got" "SIGTERM $1 (137: not stopped within 2 s)"
 }
