@@ -70,6 +70,9 @@ AuthorizedKeysCommand /usr/sbin/iamd authorized-keys %u
 AuthorizedKeysCommandUser root
 CONF
 
+# sshd -T, which doctor runs, cannot pass LeakSanitizer in a sanitizer
+# build (it gets the runtime through ld.so.preload, as in hostns_start_sshd)
+[ -z "${IAM_ASAN_RUNTIME:-}" ] || export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 # doctor [ENV...]: runs it on the host, output in $tmp/out, status in $rc
 doctor() {
 	# shellcheck disable=SC2016 # expanded by the inner shell
