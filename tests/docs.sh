@@ -3,7 +3,8 @@
 # iam-policyd (policyd/pconfig.c) and of the host side (common/host_config.c)
 # is documented in its man page and listed in its example file, every long
 # option of iam-policyd (policyd/main.c) is in the OPTIONS of iam-policyd(8),
-# and nothing is documented that the code does not have.
+# every argument of pam_iam and pam_jit is in the OPTIONS of its page, and
+# nothing is documented that the code does not have.
 # Run by `make check` in tests/ with IAM_SRCDIR pointing at the source tree.
 # Exit 0: all match; 1: mismatches (each one named); 99: cannot check.
 set -u
@@ -25,7 +26,7 @@ need_file() {
 # "};" that start with KEY("key", or { "key", (the hand-written entries).
 schema_keys() { # FILE ARRAY
 	sed -n "/$2\[\] = {/,/^};/p" "$1" |
-		sed -n -e 's/^[[:space:]]*KEY("\([a-z0-9_]*\)".*/\1/p' \
+		sed -n -e 's/^[[:space:]]*[A-Z]*("\([a-z0-9_]*\)".*/\1/p' \
 			-e 's/^[[:space:]]*{[[:space:]]*"\([a-z0-9_]*\)".*/\1/p' |
 		sort -u
 }
@@ -132,11 +133,31 @@ compare "iam-policyd long option" "$options" \
 	"$(section_tags "$policyd_man" OPTIONS | tag_options)" \
 	"the OPTIONS of doc/man/iam-policyd.8"
 
+# The PAM modules' own arguments (their schemas, config= of every module,
+# pam_jit's role=) against the OPTIONS of their pages, both ways; the pages
+# also list iam.conf keys (debug) and the generic "key=value", which are
+# not module arguments.
+common_args=$(schema_keys "$src/pamcommon/pi.c" config_arg)
+module_args() { # PAGE
+	section_tags "$1" OPTIONS | tag_keys | grep -vx key |
+		comm -23 - "$tmp/host_keys"
+}
+printf '%s\n' "$host_keys" >"$tmp/host_keys"
+iam_args=$(printf '%s\n' "$common_args" "$(schema_keys "$src/pam_iam/pam_iam.c" iam_args)" | sort -u)
+jit_args=$(printf '%s\n' "$common_args" role "$(schema_keys "$src/pam_jit/pam_jit.c" pj_args_schema)" |
+	sort -u)
+grep -q '"role="' "$src/pam_jit/pam_jit.c" || { echo "ERROR: pam_jit's role= moved"; exit 99; }
+compare "pam_iam argument" "$iam_args" "$(module_args "$src/doc/man/pam_iam.8")" \
+	"the OPTIONS of doc/man/pam_iam.8"
+compare "pam_jit argument" "$jit_args" "$(module_args "$src/doc/man/pam_jit.8")" \
+	"the OPTIONS of doc/man/pam_jit.8"
+
 if [ "$failures" -ne 0 ]; then
 	echo "$failures mismatch(es) between code and documentation"
 	exit 1
 fi
 echo "ok: $(printf '%s\n' "$policyd_keys" | wc -l) iam-policyd keys," \
 	"$(printf '%s\n' "$host_keys" | wc -l) iam.conf keys," \
-	"$(printf '%s\n' "$options" | wc -l) options documented"
+	"$(printf '%s\n' "$options" | wc -l) options," \
+	"$(printf '%s\n' "$iam_args" | wc -l) pam_iam and $(printf '%s\n' "$jit_args" | wc -l) pam_jit arguments documented"
 exit 0
