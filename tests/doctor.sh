@@ -157,10 +157,12 @@ ctl host rotate web1 --output "$tmp/web1.new"
 expect_finding 1 '^FAIL +enrolment +the endpoint refuses the host credential.* -> re-enroll' \
 	"a credential rotated away"
 cp "$tmp/web1.new" "$tmp/web1.cred"
-if [ -n "${IAM_FAKETIME_LIB:-}" ] && [ -e "$IAM_FAKETIME_LIB" ]; then
-	preload=$IAM_FAKETIME_LIB
-	[ -z "${IAM_ASAN_RUNTIME:-}" ] || preload="$IAM_ASAN_RUNTIME $preload"
-	doctor LD_PRELOAD="$preload" FAKETIME=-10m FAKETIME_DONT_FAKE_MONOTONIC=1
+# (not in a sanitizer build: there the preloaded libfaketime, inherited by
+# sshd -T, made the run hang until hostns_run's timeout)
+if [ -n "${IAM_ASAN_RUNTIME:-}" ]; then
+	echo "note: sanitizer build; the clock case is left out"
+elif [ -n "${IAM_FAKETIME_LIB:-}" ] && [ -e "$IAM_FAKETIME_LIB" ]; then
+	doctor LD_PRELOAD="$IAM_FAKETIME_LIB" FAKETIME=-10m FAKETIME_DONT_FAKE_MONOTONIC=1
 	status 1 "$rc" "a clock 10 minutes behind"
 	has "$tmp/out" '^FAIL +clock +the endpoint is 10m.* ahead of this host.* -> set this host' \
 		"a clock 10 minutes behind"

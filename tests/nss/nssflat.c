@@ -1,9 +1,11 @@
 /*
- * nssflat MODULE N: a long-running process's memory while it resolves and
- * the cache is replaced under it. Loads MODULE (a build of libnss_iam whose
- * configuration is the test's) with dlopen, makes N lookups (getpwnam,
- * getgrnam, getpwuid, initgroups_dyn in turn) and prints the resident set
- * size after 10 % of them and at the end. Exit 1 when a lookup of a user
+ * nssflat MODULE N [SECONDS]: a long-running process's memory while it
+ * resolves and the cache is replaced under it. Loads MODULE (a build of
+ * libnss_iam whose configuration is the test's) with dlopen, makes N
+ * lookups (getpwnam, getgrnam, getpwuid, initgroups_dyn in turn), and more
+ * until SECONDS have passed (so that a slow replacer, under a sanitizer,
+ * still replaces often during the run), and prints the resident set size
+ * after 10 % of the N and at the end. Exit 1 when a lookup of a user
  * that every cache holds fails or when the RSS grew by more than 1 MiB
  * after the first 10 % (a leak per lookup or per cache replacement would
  * show as growth; mmap'd caches come and go as whole mappings).
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef enum nss_status (*byname_pw)(const char *, struct passwd *, char *, size_t, int *);
@@ -81,13 +84,16 @@ static int lookup(const struct fns *f, long i)
 int main(int argc, char **argv)
 {
 	struct fns f;
+	struct timespec t0, t;
 	void *so;
-	long n, i, warm, base = 0, end, failed = 0;
+	long n, i, warm, base = 0, end, failed = 0, seconds = 0;
 
-	if (argc != 3 || (n = strtol(argv[2], NULL, 10)) < 100) {
-		fprintf(stderr, "usage: nssflat MODULE N (N >= 100)\n");
+	if (argc < 3 || argc > 4 || (n = strtol(argv[2], NULL, 10)) < 100 ||
+	    (argc == 4 && (seconds = strtol(argv[3], NULL, 10)) < 0)) {
+		fprintf(stderr, "usage: nssflat MODULE N [SECONDS] (N >= 100)\n");
 		return 2;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	so = dlopen(argv[1], RTLD_NOW);
 	if (!so) {
 		fprintf(stderr, "nssflat: %s\n", dlerror());
@@ -102,11 +108,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	warm = n / 10;
-	for (i = 0; i < n; i++) {
+	for (i = 0;; i++) {
+		if (i >= n && i % 1000 == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (t.tv_sec - t0.tv_sec >= seconds)
+				break;
+		}
 		failed += lookup(&f, i);
 		if (i == warm)
 			base = rss_kib();
 	}
+	n = i;
 	end = rss_kib();
 	printf("lookups %ld failed %ld rss_after_10pct_kib %ld rss_end_kib %ld growth_kib %ld\n", n,
 	       failed, base, end, end - base);
