@@ -138,9 +138,10 @@ static int check_whoami(struct doctor *d, struct iam_api *api)
 
 	if (get(d, api, "enrolment", "/v1/whoami", whoami_fields, 2, &w) < 0)
 		return -1;
-	if (strcmp(w.kind, "host") != 0) {
+	/* required fields: mapped strings are never NULL after success */
+	if (!w.kind || !w.name || strcmp(w.kind, "host") != 0) {
 		dr_fail(d, "enrolment", "host_credential_file must hold a host credential",
-			"the credential is a %s token, not a host's", w.kind);
+			"the credential is a %s token, not a host's", w.kind ? w.kind : "?");
 		r = -1;
 	} else {
 		dr_ok(d, "enrolment", "the endpoint knows this host as %s", w.name);
@@ -158,7 +159,8 @@ static void check_snapshot(struct doctor *d, struct iam_api *api)
 
 	if (get(d, api, "snapshot", "/v1/snapshot?since=0&wait=0", envelope_fields, 3, &e) < 0)
 		return;
-	r = iam_sign_pubkey_from_b64(d->cfg.snapshot_pubkey, &pub, &err);
+	r = e.payload && e.signature ? iam_sign_pubkey_from_b64(d->cfg.snapshot_pubkey, &pub, &err)
+				     : -EINVAL;
 	if (r == 0)
 		r = iam_verify(pub, e.payload, strlen(e.payload), e.signature, &err);
 	EVP_PKEY_free(pub);
