@@ -206,6 +206,7 @@ mkdir -p "$tmp/devns"
 syslog_ns='d=$0/devns
 mount -t tmpfs -o mode=0755,size=1m tmpfs "$d" || exit 98
 for n in null zero full random urandom tty; do
+	[ -e "/dev/$n" ] || continue
 	: >"$d/$n" && mount --bind "/dev/$n" "$d/$n" || exit 98
 done
 ln -s /proc/self/fd "$d/fd"
