@@ -1,0 +1,146 @@
+#!/bin/sh
+# shellcheck disable=SC3043 # local, as in scripts/hostns.sh (dash and bash have it)
+# The pam-auth-update profile (pam_iam/pam-configs/iam) through Debian's
+# own pam-auth-update, in a private mount namespace where /etc and
+# /var/lib/pam are writable overlays on a tmpfs (the host's files are never
+# written), the profile sits in /usr/share/pam-configs and the build's
+# pam_iam.so in the PAM module directory. Checked: `--enable iam` puts
+# pam_iam before pam_unix in common-auth, -account and -password and adds
+# it to common-session; through those files (pamtester, a service made of
+# @include lines) a directory user logs in against the real endpoint and a
+# wrong password fails, a local user logs in with the endpoint up and down
+# (local accounts never depend on it); iamctl doctor sees the order; and
+# `--remove iam` gives back exactly the files there were before.
+# Run by `make check` in tests/ as root.
+set -u
+[ -n "${IAM_BUILDDIR:-}" ] && [ -n "${IAM_SRCDIR:-}" ] || { echo "run me from make check"; exit 99; }
+if [ -z "${IAM_AUTHUPDATE_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+	for t in pam-auth-update pamtester unshare openssl; do
+		command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is missing"; exit 77; }
+	done
+	unshare -m --propagation private true 2>/dev/null || { echo "SKIP: no private mount namespace"; exit 77; }
+	IAM_AUTHUPDATE_NS=1 exec unshare -m --propagation private sh "$0" "$@"
+	exit 99
+fi
+
+umask 022
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/iam-authupdate.XXXXXX") || exit 99
+mount -t tmpfs -o mode=0755 tmpfs "$tmp" || exit 99
+cleanup() { endpoint_stop; umount -l "$tmp"; rmdir "$tmp"; }
+trap cleanup EXIT
+trap 'echo "stopped by a signal"; exit 99' INT TERM
+. "$IAM_SRCDIR/tests/check.sh"
+# shellcheck source=../../scripts/endpoint.sh
+. "$IAM_SRCDIR/scripts/endpoint.sh"
+
+# --- The namespace: writable /etc and /var/lib/pam, the profile, the module
+secdir=$(dirname "$(find /lib /usr/lib -path '*/security/pam_unix.so' 2>/dev/null | head -n 1)")
+[ -d "$secdir" ] || { echo "ERROR: no PAM module directory"; exit 99; }
+over() { # DIR: a writable overlay of DIR, its changes on the tmpfs
+	local n
+	n=$(echo "$1" | tr / _)
+	mkdir -p "$tmp/up$n" "$tmp/work$n"
+	mount -t overlay overlay -o "lowerdir=$1,upperdir=$tmp/up$n,workdir=$tmp/work$n" "$1" ||
+		{ echo "ERROR: overlay on $1"; exit 99; }
+}
+over /etc
+mkdir -p /var/lib/pam
+over /var/lib/pam
+mkdir -p "$tmp/profiles" "$tmp/mods"
+cp "$IAM_SRCDIR/pam_iam/pam-configs/iam" "$tmp/profiles/iam"
+mount -t overlay overlay -o "lowerdir=$tmp/profiles:/usr/share/pam-configs" /usr/share/pam-configs || exit 99
+cp "$IAM_BUILDDIR/pam_iam/.libs/pam_iam.so" "$tmp/mods/"
+mount -t overlay overlay -o "lowerdir=$tmp/mods:$secdir" "$secdir" || exit 99
+mount -t tmpfs -o mode=0755 tmpfs /run || exit 99
+
+# --- The endpoint and the host ---------------------------------------------------
+endpoint_init "$IAM_BUILDDIR" "$tmp" || exit 99
+endpoint_start "$IAM_BUILDDIR" "$tmp" || exit 99
+ctl() {
+	"$IAM_BUILDDIR/iamctl/iamctl" "$@" >"$tmp/ctl.out" 2>&1 && return 0
+	echo "ERROR: iamctl $*"
+	show "$tmp/ctl.out"
+	exit 99
+}
+printf 'alice-Secret-42\n' | ctl user add alice --password-stdin
+ctl group add au_staff
+ctl group add-member au_staff alice
+ctl host enroll web1 --output "$tmp/web1.cred"
+ctl host allow web1 --group au_staff
+mkdir -p /etc/iam
+cat >/etc/iam/iam.conf <<CONF
+endpoint = $IAM_ENDPOINT
+ca_file = $tmp/state/tls.crt
+host_credential_file = $tmp/web1.cred
+snapshot_pubkey = $(cat "$tmp/state/signing.pub")
+cache_path = $tmp/nss.cache
+spool_dir = $tmp/spool
+offline_dir = $tmp/offline
+session_dir = $tmp/sessions
+grant_dir = $tmp/grants
+connect_timeout = 1s
+timeout = 3s
+CONF
+# a local user with a password
+printf 'aulocal:x:4711:4711::/tmp:/bin/sh\n' >>/etc/passwd
+printf 'aulocal:x:4711:\n' >>/etc/group
+printf 'aulocal:%s:19000:0:99999:7:::\n' "$(openssl passwd -6 'local-Pa55')" >>/etc/shadow
+printf '@include common-auth\n@include common-account\n' >/etc/pam.d/iam-authupdate
+
+# --- Enable --------------------------------------------------------------------
+export DEBIAN_FRONTEND=noninteractive
+pam-auth-update --force >"$tmp/pau.out" 2>&1 || { show "$tmp/pau.out"; exit 99; }
+mkdir -p "$tmp/before"
+cp /etc/pam.d/common-* "$tmp/before/"
+pam-auth-update --enable iam >"$tmp/pau.out" 2>&1
+status 0 $? "pam-auth-update --enable iam"
+order() { # FILE: the modules of its non-comment lines, in order
+	sed -n 's/^[a-z-]*[[:space:]]\{1,\}\(\[[^]]*\]\|[a-z]*\)[[:space:]]\{1,\}\([a-z_]*\.so\).*/\2/p' "$1" |
+		tr '\n' ' '
+}
+for t in auth account password; do
+	case $(order "/etc/pam.d/common-$t") in
+	*pam_iam.so*pam_unix.so*) ;;
+	*) fail "common-$t: pam_iam.so is not before pam_unix.so"; show "/etc/pam.d/common-$t" ;;
+	esac
+done
+has /etc/pam.d/common-auth '^auth[[:space:]]+\[success=2 ignore=ignore default=die\][[:space:]]+pam_iam.so' \
+	"common-auth: pam_iam jumps over pam_unix on success, dies on failure"
+has /etc/pam.d/common-auth '^auth[[:space:]]+\[success=1 default=ignore\][[:space:]]+pam_unix.so' \
+	"common-auth: pam_unix as before"
+has /etc/pam.d/common-session '^session[[:space:]]+required[[:space:]]+pam_iam.so' "common-session"
+
+# --- Logins through the generated files -------------------------------------------
+pt() { # USER PASSWORD: pamtester's status
+	printf '%s\n' "$2" | pamtester iam-authupdate "$1" authenticate acct_mgmt >"$tmp/pt.out" 2>&1
+}
+pt alice alice-Secret-42
+status 0 $? "a directory user through common-auth and common-account"
+pt alice wrong-password
+[ $? -ne 0 ] || fail "a wrong password for a directory user was accepted"
+pt aulocal local-Pa55
+status 0 $? "a local user with the endpoint up"
+pt aulocal wrong-password
+[ $? -ne 0 ] || fail "a wrong password for a local user was accepted"
+run_doctor() { "$IAM_BUILDDIR/iamctl/iamctl" doctor >"$tmp/doctor.out" 2>&1; }
+[ -e /etc/pam.d/sshd ] || printf '@include common-auth\n@include common-account\n' >/etc/pam.d/sshd
+run_doctor
+has "$tmp/doctor.out" '^ok +pam +sshd auth: pam_iam.so, then pam_unix.so' "doctor sees the order"
+endpoint_stop
+pt aulocal local-Pa55
+status 0 $? "a local user with the endpoint down"
+
+# --- Remove ----------------------------------------------------------------------
+pam-auth-update --remove iam >"$tmp/pau.out" 2>&1
+status 0 $? "pam-auth-update --remove iam"
+for f in "$tmp"/before/common-*; do
+	cmp -s "$f" "/etc/pam.d/$(basename "$f")" ||
+		{ fail "$(basename "$f") differs after --remove"; diff "$f" "/etc/pam.d/$(basename "$f")" | show; }
+done
+grep -l pam_iam /etc/pam.d/common-* >"$tmp/left" 2>/dev/null
+[ ! -s "$tmp/left" ] || fail "pam_iam left in $(cat "$tmp/left")"
+
+[ "$failures" -eq 0 ] && echo PASS && exit 0
+echo "$failures failure(s)"
+exit 1
