@@ -112,15 +112,28 @@ has /etc/pam.d/common-auth '^auth[[:space:]]+\[success=1 default=ignore\][[:spac
 has /etc/pam.d/common-session '^session[[:space:]]+required[[:space:]]+pam_iam.so' "common-session"
 
 # --- Logins through the generated files -------------------------------------------
+# A sanitizer build's module needs the ASan runtime first in pamtester, and
+# libcrypt loaded at start: ASan's crypt() interceptor, resolved before
+# pam_unix brings libcrypt in, would call a null pointer.
+preload=''
+if [ -n "${IAM_ASAN_RUNTIME:-}" ]; then
+	preload=$IAM_ASAN_RUNTIME
+	libcrypt=$(ldconfig -p | sed -n 's/.*libcrypt\.so\.1 (libc6,x86-64) => //p' | head -n 1)
+	[ -z "$libcrypt" ] || preload="$preload $libcrypt"
+fi
 pt() { # USER PASSWORD: pamtester's status
-	printf '%s\n' "$2" | pamtester iam-authupdate "$1" authenticate acct_mgmt >"$tmp/pt.out" 2>&1
+	printf '%s\n' "$2" | env ${preload:+LD_PRELOAD="$preload"} \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		pamtester iam-authupdate "$1" authenticate acct_mgmt >"$tmp/pt.out" 2>&1
 }
 pt alice alice-Secret-42
 status 0 $? "a directory user through common-auth and common-account"
 pt alice wrong-password
 [ $? -ne 0 ] || fail "a wrong password for a directory user was accepted"
 pt aulocal local-Pa55
-status 0 $? "a local user with the endpoint up"
+rc=$?
+status 0 $rc "a local user with the endpoint up"
+[ $rc -eq 0 ] || show "$tmp/pt.out"
 pt aulocal wrong-password
 [ $? -ne 0 ] || fail "a wrong password for a local user was accepted"
 run_doctor() { "$IAM_BUILDDIR/iamctl/iamctl" doctor >"$tmp/doctor.out" 2>&1; }
@@ -129,7 +142,9 @@ run_doctor
 has "$tmp/doctor.out" '^ok +pam +sshd auth: pam_iam.so, then pam_unix.so' "doctor sees the order"
 endpoint_stop
 pt aulocal local-Pa55
-status 0 $? "a local user with the endpoint down"
+rc=$?
+status 0 $rc "a local user with the endpoint down"
+[ $rc -eq 0 ] || show "$tmp/pt.out"
 
 # --- Remove ----------------------------------------------------------------------
 pam-auth-update --remove iam >"$tmp/pau.out" 2>&1
