@@ -8,6 +8,9 @@
 #                                               sets endpoint_pid and
 #                                               endpoint_port, exports IAM_*
 #   endpoint_stop                               stops it (once)
+#   endpoint_ctl ARGS...                        iamctl ARGS as the administrator;
+#                                               on failure says what it printed
+#                                               and exits 99 (a set-up step)
 
 endpoint_init() {
 	local build=$1 dir=$2
@@ -25,6 +28,7 @@ endpoint_start() {
 	for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.1; done
 	[ -s "$dir/port" ] || { cat "$dir/policyd.log"; return 1; }
 	endpoint_port=$(cat "$dir/port")
+	endpoint_build=$build
 	export IAM_ENDPOINT="https://127.0.0.1:$endpoint_port" IAM_CA_FILE=$dir/state/tls.crt
 	export IAM_ADMIN_TOKEN_FILE=$dir/state/admin.token IAMCTL_TOKEN_DIR=$dir/sessions
 	unset IAM_USER IAMCTL_CONFIG
@@ -36,4 +40,12 @@ endpoint_stop() {
 	kill "$endpoint_pid" 2>/dev/null
 	wait "$endpoint_pid" 2>/dev/null
 	endpoint_pid=''
+}
+
+endpoint_ctl() {
+	local out
+	out=$("$endpoint_build/iamctl/iamctl" "$@" 2>&1) && return 0
+	echo "ERROR: iamctl $*"
+	printf '%s\n' "$out" | sed 's/^/  | /'
+	exit 99
 }

@@ -31,12 +31,7 @@ trap 'echo "stopped by a signal"; exit 99' INT TERM
 . "$IAM_SRCDIR/scripts/hostns.sh"
 endpoint_init "$IAM_BUILDDIR" "$tmp" || exit 99
 endpoint_start "$IAM_BUILDDIR" "$tmp" || exit 99
-ctl() {
-	"$IAMCTL" "$@" >"$tmp/ctl.out" 2>&1 </dev/null && return 0
-	echo "ERROR: iamctl $*"
-	show "$tmp/ctl.out"
-	exit 99
-}
+ctl() { endpoint_ctl "$@" </dev/null; }
 ctl host enroll web1 --output "$tmp/web1.cred"
 ctl user add alice
 

@@ -32,12 +32,7 @@ trap 'echo "stopped by a signal"; exit 99' INT TERM
 . "$IAM_SRCDIR/scripts/endpoint.sh"
 endpoint_init "$IAM_BUILDDIR" "$env_dir" || exit 99
 endpoint_start "$IAM_BUILDDIR" "$env_dir" || exit 99
-ctl() {
-	"$IAMCTL" "$@" >"$env_dir/ctl.out" 2>&1 </dev/null && return 0
-	echo "ERROR: iamctl $*"
-	cat "$env_dir/ctl.out"
-	exit 99
-}
+ctl() { endpoint_ctl "$@" </dev/null; }
 ctl host enroll flat1 --output "$env_dir/flat1.cred"
 ctl user add alice --uid 200001
 ctl user add carol --uid 200003

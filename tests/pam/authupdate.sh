@@ -57,12 +57,7 @@ mount -t tmpfs -o mode=0755 tmpfs /run || exit 99
 # --- The endpoint and the host ---------------------------------------------------
 endpoint_init "$IAM_BUILDDIR" "$tmp" || exit 99
 endpoint_start "$IAM_BUILDDIR" "$tmp" || exit 99
-ctl() {
-	"$IAM_BUILDDIR/iamctl/iamctl" "$@" >"$tmp/ctl.out" 2>&1 && return 0
-	echo "ERROR: iamctl $*"
-	show "$tmp/ctl.out"
-	exit 99
-}
+ctl() { endpoint_ctl "$@"; }
 printf 'alice-Secret-42\n' | ctl user add alice --password-stdin
 ctl group add au_staff
 ctl group add-member au_staff alice
