@@ -122,6 +122,40 @@ static const char *clean_item(pam_handle_t *pamh, int type)
 	return v && iam_text_valid(v, 255) ? v : NULL;
 }
 
+/* Longer than any account name a system takes (glibc: LOGIN_NAME_MAX 256). */
+#define PI_USER_MAX 256
+
+static int name_possible(const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	if (n == 0 || n >= PI_USER_MAX)
+		return 0;
+	for (p = name; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f || *p == ':' || *p == '/')
+			return 0;
+	return 1;
+}
+
+/* A broken iam.conf or module line must not lock out the host's own users:
+ * root on the console, a local admin about to fix the file with sudo. They
+ * are never the directory's to decide, so they go on to pam_unix (with the
+ * pam-auth-update profile's default=die, PAM_SERVICE_ERR would end the
+ * stack for them too). Directory users still fail: nothing can decide them. */
+static int pass_local_user(struct pi *pi)
+{
+	const char *user = NULL;
+
+	if (pam_get_user(pi->pamh, &user, NULL) != PAM_SUCCESS || !user ||
+	    !name_possible(user) || pi_local_user(pi, user) != 1)
+		return PAM_SERVICE_ERR;
+	pi_log(pi, LOG_WARNING, "ignore", "local_user", user, "reason",
+	       "the configuration is broken (see the line before); a local user is left to the next module",
+	       NULL);
+	return PAM_IGNORE;
+}
+
 int pi_open(struct pi *pi, const struct pi_module *mod, void *args, pam_handle_t *pamh,
 	    int flags, int argc, const char **argv, const char *phase)
 {
@@ -146,6 +180,8 @@ int pi_open(struct pi *pi, const struct pi_module *mod, void *args, pam_handle_t
 	pi->service = clean_item(pamh, PAM_SERVICE);
 	pi->rhost = clean_item(pamh, PAM_RHOST);
 	pi->tty = clean_item(pamh, PAM_TTY);
+	if (r == PAM_SERVICE_ERR)
+		r = pass_local_user(pi);
 	return r;
 }
 
@@ -157,22 +193,6 @@ void pi_close(struct pi *pi)
 	if (pi->mod && pi->mod->nargs)
 		iam_cfg_free(pi->mod->args, pi->mod->nargs, pi->args);
 	memset(pi, 0, sizeof(*pi));
-}
-
-/* Longer than any account name a system takes (glibc: LOGIN_NAME_MAX 256). */
-#define PI_USER_MAX 256
-
-static int name_possible(const char *name)
-{
-	size_t n = strlen(name);
-	const char *p;
-
-	if (n == 0 || n >= PI_USER_MAX)
-		return 0;
-	for (p = name; *p; p++)
-		if ((unsigned char)*p < ' ' || *p == 0x7f || *p == ':' || *p == '/')
-			return 0;
-	return 1;
 }
 
 int pi_get_user(struct pi *pi)

@@ -45,7 +45,8 @@ struct pi {
 /*
  * Reads the configuration and the items. Returns PAM_SUCCESS, or the code
  * to return from the entry point (already logged): PAM_SERVICE_ERR for an
- * unusable configuration, PAM_BUF_ERR...
+ * unusable configuration (PAM_IGNORE instead when the user is one of the
+ * host's own, who must never be locked out by it), PAM_BUF_ERR...
  */
 int pi_open(struct pi *pi, const struct pi_module *mod, void *args, pam_handle_t *pamh,
 	    int flags, int argc, const char **argv, const char *phase);
@@ -94,6 +95,8 @@ void pi_tell(struct pi *pi, int error, const char *text);
  * read (logged; pi_get_user then ignores the user in auth, so root's console
  * login stays with pam_unix, and decides it in the other phases). */
 int pi_managed(struct pi *pi, const char *name);
+/* 1 when NAME is in the host's own passwd file, 0 not, -errno unreadable. */
+int pi_local_user(struct pi *pi, const char *name);
 
 #define PI_LOCAL_PASSWD "/etc/passwd"
 

@@ -57,6 +57,11 @@ static int resolves_outside_range(struct pi *pi, const char *name)
 	return (long long)res->pw_uid < pi->cfg.id_min || (long long)res->pw_uid > pi->cfg.id_max;
 }
 
+int pi_local_user(struct pi *pi, const char *name)
+{
+	return in_local_files(pi, name);
+}
+
 int pi_managed(struct pi *pi, const char *name)
 {
 	int r;

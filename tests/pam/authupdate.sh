@@ -141,6 +141,25 @@ rc=$?
 status 0 $rc "a local user with the endpoint down"
 [ $rc -eq 0 ] || show "$tmp/pt.out"
 
+# A broken iam.conf (the day an admin mistypes it) must not lock out the
+# host's own users: they pass on to pam_unix; directory users cannot log in.
+cp /etc/iam/iam.conf "$tmp/iam.conf.good"
+printf 'endpoint = ftp://nowhere\nno such line\n' >>/etc/iam/iam.conf
+pt aulocal local-Pa55
+rc=$?
+status 0 $rc "a local user with a broken iam.conf"
+[ $rc -eq 0 ] || show "$tmp/pt.out"
+pt aulocal wrong-password
+[ $? -ne 0 ] || fail "a wrong local password was accepted with a broken iam.conf"
+pt alice alice-Secret-42
+[ $? -ne 0 ] || fail "a directory user logged in with a broken iam.conf"
+rm /etc/iam/iam.conf
+pt aulocal local-Pa55
+rc=$?
+status 0 $rc "a local user without iam.conf"
+[ $rc -eq 0 ] || show "$tmp/pt.out"
+cp "$tmp/iam.conf.good" /etc/iam/iam.conf
+
 # --- Remove ----------------------------------------------------------------------
 pam-auth-update --remove iam >"$tmp/pau.out" 2>&1
 status 0 $? "pam-auth-update --remove iam"
