@@ -7,7 +7,7 @@ IAM_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config
  libsqlite3-dev libpam0g-dev libqrencode-dev libcmocka-dev zlib1g-dev"
 # Running the demo and the tests: real programs the tests drive.
 IAM_RUN_PACKAGES="curl ca-certificates sqlite3 oathtool faketime tzdata jq
- valgrind clang cppcheck clang-tidy wrk openssh-server openssh-client sudo
+ valgrind clang cppcheck clang-tidy wrk openssh-server openssh-client sudo systemd
  pamtester"
 
 iam_top=$(cd "$(dirname "$0")/.." && pwd)
