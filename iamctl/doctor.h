@@ -34,5 +34,6 @@ void dr_fail(struct doctor *d, const char *check, const char *fix, const char *f
 void doctor_files(struct doctor *d);
 void doctor_endpoint(struct doctor *d);
 void doctor_system(struct doctor *d);
+void doctor_pam_auth_update(struct doctor *d);
 
 #endif

@@ -261,5 +261,6 @@ void doctor_system(struct doctor *d)
 	check_nsswitch(d, "passwd");
 	check_nsswitch(d, "group");
 	check_pam(d);
+	doctor_pam_auth_update(d);
 	check_sshd(d);
 }

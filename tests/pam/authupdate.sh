@@ -88,6 +88,11 @@ export DEBIAN_FRONTEND=noninteractive
 pam-auth-update --force >"$tmp/pau.out" 2>&1 || { show "$tmp/pau.out"; exit 99; }
 mkdir -p "$tmp/before"
 cp /etc/pam.d/common-* "$tmp/before/"
+[ -e /etc/pam.d/sshd ] || printf '@include common-auth\n@include common-account\n' >/etc/pam.d/sshd
+run_doctor() { "$IAM_BUILDDIR/iamctl/iamctl" doctor >"$tmp/doctor.out" 2>&1; }
+run_doctor
+has "$tmp/doctor.out" '^ok +pam-auth-update +profile iam installed, not enabled' \
+	"doctor sees the profile installed, not enabled"
 pam-auth-update --enable iam >"$tmp/pau.out" 2>&1
 status 0 $? "pam-auth-update --enable iam"
 order() { # FILE: the modules of its non-comment lines, in order
@@ -131,10 +136,21 @@ status 0 $rc "a local user with the endpoint up"
 [ $rc -eq 0 ] || show "$tmp/pt.out"
 pt aulocal wrong-password
 [ $? -ne 0 ] || fail "a wrong password for a local user was accepted"
-run_doctor() { "$IAM_BUILDDIR/iamctl/iamctl" doctor >"$tmp/doctor.out" 2>&1; }
-[ -e /etc/pam.d/sshd ] || printf '@include common-auth\n@include common-account\n' >/etc/pam.d/sshd
 run_doctor
 has "$tmp/doctor.out" '^ok +pam +sshd auth: pam_iam.so, then pam_unix.so' "doctor sees the order"
+has "$tmp/doctor.out" '^ok +pam-auth-update +profile iam enabled' "doctor sees the profile enabled"
+# common-auth edited by hand: pam_iam's line gone though the profile is on
+cp /etc/pam.d/common-auth "$tmp/common-auth.enabled"
+sed -i '/pam_iam\.so/d' /etc/pam.d/common-auth
+run_doctor
+has "$tmp/doctor.out" '^WARN +pam-auth-update +profile iam is enabled, but common-auth has no pam_iam.so.*-> pam-auth-update --force' \
+	"doctor sees common-auth edited by hand"
+# ... or rewritten without pam-auth-update's markers
+grep -v '^# here are the per-package modules' "$tmp/common-auth.enabled" >/etc/pam.d/common-auth
+run_doctor
+has "$tmp/doctor.out" '^WARN +pam-auth-update +.*common-auth has no pam-auth-update markers' \
+	"doctor sees common-auth pam-auth-update cannot manage"
+cp "$tmp/common-auth.enabled" /etc/pam.d/common-auth
 endpoint_stop
 pt aulocal local-Pa55
 rc=$?
