@@ -57,13 +57,20 @@ static void check_credential(struct doctor *d)
 {
 	const char *path = d->cfg.host_credential_file;
 	struct iam_err err = { "" };
+	int r;
 
 	if (!path) {
 		dr_fail(d, "credential", "enroll the host (iamctl host enroll NAME --output FILE, as "
 			"an admin) and set host_credential_file", "host_credential_file is not set");
 		return;
 	}
-	if (iam_credential_read(path, 0, &d->token, &err) < 0) {
+	r = iam_credential_read(path, 0, &d->token, &err);
+	if (r == -ENOENT) {
+		dr_fail(d, "credential", "enroll the host (as an admin: iamctl host enroll NAME "
+			"--output FILE), then install -m 0600 FILE here", "%s", err.msg);
+		return;
+	}
+	if (r < 0) {
 		dr_fail(d, "credential", "it must be one token in a root-owned file of mode 0600",
 			"%s", err.msg);
 		return;

@@ -166,6 +166,33 @@ static int write_conf(const struct init_options *opt, const struct state_paths *
 	return iam_file_write_atomic(p->conf, text, strlen(text), 0600, err);
 }
 
+/* The address to show in the example command: a wildcard listen address
+ * is no address to connect to; a name in the certificate is (the first
+ * --name, else this host's name, which the certificate also has). */
+static int host_is(const char *host, size_t len, const char *what)
+{
+	return len == strlen(what) && strncmp(host, what, len) == 0;
+}
+
+static void example_address(const struct init_options *opt, char *out, size_t outsz)
+{
+	const char *colon = strrchr(opt->listen, ':');
+	size_t hostlen = colon ? (size_t)(colon - opt->listen) : 0;
+	char host[256] = "localhost";
+	const char *name = host;
+
+	if (opt->names && opt->names[0])
+		name = opt->names[0];
+	else if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+		snprintf(host, sizeof(host), "localhost");
+
+	if (colon && (hostlen == 0 || host_is(opt->listen, hostlen, "0.0.0.0") ||
+		      host_is(opt->listen, hostlen, "[::]")))
+		snprintf(out, outsz, "%s%s", name, colon);
+	else
+		snprintf(out, outsz, "%s", opt->listen);
+}
+
 static void print_summary(const struct state_paths *p, const char *listen, const char *fp,
 			  const char *pin, const char *pub)
 {
@@ -184,7 +211,7 @@ static void print_summary(const struct state_paths *p, const char *listen, const
 
 int policyd_init(const struct init_options *opt, struct iam_err *err)
 {
-	char fp[128], pin[64], pub[IAM_SIGN_PUB_B64];
+	char fp[128], pin[64], pub[IAM_SIGN_PUB_B64], address[512];
 	struct state_paths p;
 	int r;
 
@@ -197,7 +224,9 @@ int policyd_init(const struct init_options *opt, struct iam_err *err)
 		r = make_store(&p, err);
 	if (r == 0)
 		r = write_conf(opt, &p, err);
-	if (r == 0)
-		print_summary(&p, opt->listen, fp, pin, pub);
+	if (r == 0) {
+		example_address(opt, address, sizeof(address));
+		print_summary(&p, address, fp, pin, pub);
+	}
 	return r;
 }

@@ -113,6 +113,10 @@ chmod 0644 "$tmp/web1.cred"
 expect_finding 1 '^FAIL +credential +.* -> it must be one token in a root-owned file of mode 0600' \
 	"a credential others can read"
 chmod 0600 "$tmp/web1.cred"
+mv "$tmp/web1.cred" "$tmp/web1.cred.saved"
+expect_finding 1 '^FAIL +credential +.*No such file.* -> enroll the host .*iamctl host enroll' \
+	"no credential yet"
+mv "$tmp/web1.cred.saved" "$tmp/web1.cred"
 mv "$tmp/nss.cache" "$tmp/nss.cache.saved"
 expect_finding 1 '^FAIL +cache +.*nss.cache: No such file.* -> start iamd' "no cache"
 cp "$tmp/nss.cache.saved" "$tmp/nss.cache"
