@@ -427,16 +427,24 @@ static const struct curl_failure {
 	int error;
 	const char *what;
 } curl_failures[] = {
-	{ CURLE_COULDNT_CONNECT, -ECONNREFUSED, "cannot connect" },
+	{ CURLE_COULDNT_CONNECT, -ECONNREFUSED,
+	  "cannot connect (is iam-policyd running at that address and port?)" },
 	/* A name that does not resolve is a reachability problem, not a
 	 * refusal: callers that fall back offline treat both alike. */
-	{ CURLE_COULDNT_RESOLVE_HOST, -EHOSTUNREACH, "cannot resolve the host name" },
+	{ CURLE_COULDNT_RESOLVE_HOST, -EHOSTUNREACH,
+	  "cannot resolve the host name (check the endpoint URL and DNS)" },
 	{ CURLE_COULDNT_RESOLVE_PROXY, -EHOSTUNREACH, "cannot resolve the proxy host name" },
 	{ CURLE_OPERATION_TIMEDOUT, -ETIMEDOUT, "timed out" },
-	{ CURLE_PEER_FAILED_VERIFICATION, -EPROTO, "TLS certificate verification failed" },
-	{ CURLE_SSL_PINNEDPUBKEYNOTMATCH, -EPROTO, "TLS public key does not match the pinned key" },
-	{ CURLE_SSL_CACERT_BADFILE, -EPROTO, "cannot load the TLS trust anchors" },
-	{ CURLE_SSL_CONNECT_ERROR, -EPROTO, "TLS handshake failed" },
+	{ CURLE_PEER_FAILED_VERIFICATION, -EPROTO,
+	  "TLS certificate verification failed (check ca_file, that the URL's host name is in "
+	  "the certificate, and the clock)" },
+	{ CURLE_SSL_PINNEDPUBKEYNOTMATCH, -EPROTO,
+	  "TLS public key does not match pinned_pubkey (the endpoint's key was replaced, or the "
+	  "pin is wrong)" },
+	{ CURLE_SSL_CACERT_BADFILE, -EPROTO,
+	  "cannot load the CA certificates of ca_file (missing, unreadable or not PEM)" },
+	{ CURLE_SSL_CONNECT_ERROR, -EPROTO,
+	  "TLS handshake failed (is the port the endpoint's HTTPS port?)" },
 	{ CURLE_SSL_CERTPROBLEM, -EPROTO, "TLS failure" },
 	{ CURLE_SSL_CIPHER, -EPROTO, "TLS failure" },
 	{ CURLE_SSL_ISSUER_ERROR, -EPROTO, "TLS certificate verification failed" },

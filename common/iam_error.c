@@ -17,6 +17,19 @@ void iam_err_set(struct iam_err *err, const char *fmt, ...)
 	va_end(ap);
 }
 
+void iam_err_append(struct iam_err *err, const char *fmt, ...)
+{
+	size_t len;
+	va_list ap;
+
+	if (!err)
+		return;
+	len = strnlen(err->msg, sizeof(err->msg) - 1);
+	va_start(ap, fmt);
+	vsnprintf(err->msg + len, sizeof(err->msg) - len, fmt, ap);
+	va_end(ap);
+}
+
 void iam_err_prefix(struct iam_err *err, const char *fmt, ...)
 {
 	char prefix[256];

@@ -15,6 +15,9 @@ void iam_err_set(struct iam_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void iam_err_prefix(struct iam_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Adds to the end of the sentence (cut to fit): the next step to take. */
+void iam_err_append(struct iam_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void iam_err_clear(struct iam_err *err);
 
 #endif

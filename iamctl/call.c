@@ -106,6 +106,33 @@ static int exit_for_status(long status)
 	return CLI_EXIT_FAILED;
 }
 
+/* Which credential a refusal is about, and what to do, when it is ours. */
+static const char *refusal_hint(const struct cli_ctx *c)
+{
+	const char *code = c->aerr.code;
+
+	if (strcmp(code, "unauthenticated") == 0 && c->acting == CLI_ACT_ADMIN)
+		return "; the admin token (--admin-token-file, IAM_ADMIN_TOKEN_FILE or "
+		       "admin_token_file) is unknown, expired or revoked";
+	if (strcmp(code, "unauthenticated") == 0)
+		return "; log in again: iamctl login";
+	if (strcmp(code, "forbidden") == 0 && c->acting != CLI_ACT_ADMIN)
+		return "; administrative commands need the admin token (--admin-token-file, "
+		       "IAM_ADMIN_TOKEN_FILE or admin_token_file)";
+	return "";
+}
+
+/* Where iamctl takes the setting a transport failure points at. */
+static const char *transport_hint(int r)
+{
+	if (r == -EPROTO)
+		return "; iamctl takes the CA from --ca-file, IAM_CA_FILE or ca_file (for an "
+		       "endpoint made by iam-policyd --init, its tls.crt), the pin from --pin";
+	if (r == -ECONNREFUSED || r == -EHOSTUNREACH || r == -ETIMEDOUT || r == -ENETUNREACH)
+		return "; iamctl takes the endpoint from --endpoint, IAM_ENDPOINT or endpoint";
+	return "";
+}
+
 /* "MESSAGE (code)", with the details some codes carry. */
 static int refused(struct cli_ctx *c)
 {
@@ -124,8 +151,8 @@ static int refused(struct cli_ctx *c)
 		iam_format_duration(e->retry_after, d, sizeof(d));
 		snprintf(detail, sizeof(detail), ", retry in %s", d);
 	}
-	return cli_fail(c, exit_for_status(e->status), "%s (%s%s)", e->message, e->code,
-			detail);
+	return cli_fail(c, exit_for_status(e->status), "%s (%s%s)%s", e->message, e->code,
+			detail, refusal_hint(c));
 }
 
 int cli_api_failure(struct cli_ctx *c, int r, const struct iam_err *err)
@@ -136,7 +163,7 @@ int cli_api_failure(struct cli_ctx *c, int r, const struct iam_err *err)
 		return cli_fail(c, CLI_EXIT_FAILED, "out of memory");
 	if (r == -EINVAL)
 		return cli_fail(c, CLI_EXIT_FAILED, "%s", err->msg);
-	return cli_fail(c, CLI_EXIT_UNAVAILABLE, "%s", err->msg);
+	return cli_fail(c, CLI_EXIT_UNAVAILABLE, "%s%s", err->msg, transport_hint(r));
 }
 
 static int call_once(struct cli_ctx *c, const char *method, const char *path,

@@ -19,6 +19,7 @@
 #define PAM_DIR IAM_SYSCONFDIR "/pam.d"
 #define NSSWITCH IAM_SYSCONFDIR "/nsswitch.conf"
 #define SSHD "/usr/sbin/sshd"
+#define SSHD_EXAMPLE IAM_EXAMPLEDIR "/pam.d/sshd"
 
 /* --- nsswitch.conf ------------------------------------------------------ */
 
@@ -151,7 +152,7 @@ static void check_login_stack(struct doctor *d, const char *service, const char 
 	if (iam < 0 && strcmp(service, "sshd") != 0)
 		dr_ok(d, "pam", "%s %s: no pam_iam.so (local accounts only)", service, type);
 	else if (iam < 0)
-		dr_warn(d, "pam", "use the lines of examples/pam.d/sshd (pam_iam(8))",
+		dr_warn(d, "pam", "use the lines of " SSHD_EXAMPLE " (pam_iam(8))",
 			"%s %s: no pam_iam.so: directory users are not %s here", service, type,
 			strcmp(type, "auth") == 0 ? "authenticated" : "checked for this host");
 	else if (unx < 0)
@@ -159,7 +160,7 @@ static void check_login_stack(struct doctor *d, const char *service, const char 
 			"pam_unix.so: local accounts, root included, depend on the endpoint", service,
 			type);
 	else if (unx < iam)
-		dr_fail(d, "pam", "move pam_iam.so above pam_unix.so (examples/pam.d/sshd)",
+		dr_fail(d, "pam", "move pam_iam.so above pam_unix.so (" SSHD_EXAMPLE ")",
 			"%s %s: pam_unix.so comes before pam_iam.so", service, type);
 	else
 		dr_ok(d, "pam", "%s %s: pam_iam.so, then pam_unix.so", service, type);
@@ -176,7 +177,7 @@ static void check_pam(struct doctor *d)
 		check_login_stack(d, services[i], "account");
 	}
 	if (stack_read("sshd", "session", &s, 0) == 0 && stack_find(&s, "pam_iam.so") < 0)
-		dr_warn(d, "pam", "add 'session required pam_iam.so' (examples/pam.d/sshd)",
+		dr_warn(d, "pam", "add 'session required pam_iam.so' (" SSHD_EXAMPLE ")",
 			"sshd session: no pam_iam.so: SSH sessions are not audited");
 	s.n = 0;
 	if (stack_read("sudo", "account", &s, 0) == 0)

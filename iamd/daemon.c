@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,15 +86,20 @@ int agent_setup(struct agent *a, const char *config_path, unsigned wait,
 	a->wait = wait;
 	r = cli_load_config(path, &a->cfg, err);
 	if (r == 0)
-		r = require(a->cfg.endpoint, "endpoint", path, "", err);
+		r = require(a->cfg.endpoint, "endpoint", path,
+			    ": add 'endpoint = https://HOST:PORT'", err);
 	if (r == 0)
 		r = require(a->cfg.snapshot_pubkey, "snapshot_pubkey", path,
-			    " (iamd accepts only signed snapshots)", err);
+			    " (iamd accepts only signed snapshots): set it to the key "
+			    "'iam-policyd --init' printed, the endpoint's signing.pub", err);
 	if (r == 0 && (r = iam_sign_pubkey_from_b64(a->cfg.snapshot_pubkey, &a->pub, err)) < 0)
 		iam_err_prefix(err, "snapshot_pubkey");
 	if (r == 0) {
 		key_id_of(a->pub, a->key_id);
 		r = iam_credential_read(a->cfg.host_credential_file, 0, &token, err);
+		if (r == -ENOENT)
+			iam_err_append(err, "; enrol this host (as an admin: iamctl host enroll "
+				       "HOST --output FILE), then install -m 0600 FILE there");
 	}
 	if (r == 0)
 		r = make_clients(a, token, err);
@@ -178,6 +184,9 @@ static int run_daemon(const struct iamd_command *cmd, int argc, char **argv)
 		return r;
 	umask(022); /* the cache and its directory are for every process to read */
 	signal(SIGPIPE, SIG_IGN);
+	/* an admin running --once by hand looks at the terminal, not syslog */
+	if (o.once && isatty(STDERR_FILENO))
+		o.log_stderr = 1;
 	iam_log_init("iamd", o.log_stderr ? IAM_LOG_STDERR : IAM_LOG_SYSLOG, o.debug);
 	if (agent_setup(&a, o.config, o.once ? 0 : IAMD_POLL_WAIT, &err) < 0) {
 		struct iam_buf line;

@@ -55,8 +55,15 @@ static int call(struct agent *a, struct iam_api *api, const char *path,
 
 	if (r < 0)
 		*reason = fetch_reason(r, aerr.status);
-	if (r == IAM_API_REFUSED && aerr.status == 401 && agent_reload_credential(a, err) < 0)
-		*reason = "credential";
+	if (r == IAM_API_REFUSED && aerr.status == 401) {
+		if (agent_reload_credential(a, err) < 0)
+			*reason = "credential";
+		else
+			iam_err_append(err, " (the host credential in %s): issue a new one with "
+				       "'iamctl host rotate HOST --output FILE' and install it "
+				       "there; iamd reads it again before the next try",
+				       a->cfg.host_credential_file);
+	}
 	return r;
 }
 

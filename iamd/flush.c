@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -25,7 +26,8 @@ static struct iam_api *connect_endpoint(const struct iam_host_config *cfg, struc
 	char *token = NULL;
 
 	if (!cfg->endpoint) {
-		iam_err_set(err, "endpoint is not set in the configuration");
+		iam_err_set(err, "endpoint is not set in the configuration: add "
+			    "'endpoint = https://HOST:PORT' (iam.conf(5))");
 		return NULL;
 	}
 	if (iam_credential_read(cfg->host_credential_file, 0, &token, err) == 0) {
@@ -97,6 +99,8 @@ static int run_flush(const struct iamd_command *cmd, int argc, char **argv)
 		return r;
 	if (optind < argc)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (isatty(STDERR_FILENO)) /* run by hand: say it where the admin looks */
+		o.log_stderr = 1;
 	iam_log_init("iamd", o.log_stderr ? IAM_LOG_STDERR : IAM_LOG_SYSLOG, 0);
 	if (flush(o.config, &err) < 0)
 		return cli_fail("%s", err.msg);

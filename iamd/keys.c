@@ -136,7 +136,8 @@ static int lookup(const char *config, const char *user, struct iam_buf *out,
 	int r = cli_load_config(config, &cfg, err);
 
 	if (r == 0 && !cfg.endpoint) {
-		iam_err_set(err, "endpoint is not set in the configuration");
+		iam_err_set(err, "endpoint is not set in the configuration: add "
+			    "'endpoint = https://HOST:PORT' (iam.conf(5))");
 		r = -EINVAL;
 	}
 	if (r == 0)

@@ -86,7 +86,11 @@ int pi_account(struct pi *pi)
 		return offline_account(pi);
 	}
 	if (r < 0) {
-		pi_log(pi, LOG_ERR, "account", "result", "error", "error", err.msg, NULL);
+		pi_log(pi, LOG_ERR, "account", "result", "error", "error", err.msg, "fix",
+		       r == IAM_API_REFUSED ? pi_refusal_fix(&aerr)
+					    : "iamctl doctor checks this host's set-up", NULL);
+		pi_tell(pi, 1, "Login is not possible right now: this host cannot use the identity "
+			"service. Contact your administrator.");
 		return PAM_PERM_DENIED;
 	}
 	pi_offline_remember_account(pi, d.allow);

@@ -21,8 +21,16 @@ static int refused(struct pi *pi, const struct iam_api_error *aerr, const char *
 	if (strcmp(aerr->code, "locked_out") == 0) {
 		char secs[32];
 
+		char msg[160];
+
 		snprintf(secs, sizeof(secs), "%lld", aerr->retry_after);
-		pi_log(pi, LOG_NOTICE, step, "result", "locked", "retry_after", secs, NULL);
+		pi_log(pi, LOG_NOTICE, step, "result", "locked", "retry_after", secs, "fix",
+		       "iamctl user unlock NAME, if it was not an attack", NULL);
+		/* the endpoint says so whatever the password: telling leaks nothing */
+		snprintf(msg, sizeof(msg), "Too many failed logins: your account is locked for "
+			 "%lld more minute(s). Try again then, or ask your administrator.",
+			 aerr->retry_after > 0 ? (aerr->retry_after + 59) / 60 : 1);
+		pi_tell(pi, 1, msg);
 		return PAM_MAXTRIES;
 	}
 	if (strcmp(aerr->code, "account_disabled") == 0) {
@@ -36,8 +44,10 @@ static int refused(struct pi *pi, const struct iam_api_error *aerr, const char *
 	}
 	/* unauthenticated host, forbidden, invalid_field...: a set-up fault the
 	 * endpoint answered, so no fallback, and a line an admin can act on */
-	pi_log(pi, LOG_ERR, step, "result", "error", "code", aerr->code, "message", aerr->message,
-	       NULL);
+	pi_log(pi, LOG_ERR, step, "result", "error", "code", aerr->code, "error", aerr->message,
+	       "fix", pi_refusal_fix(aerr), NULL);
+	pi_tell(pi, 1, "Login is not possible right now: this host cannot use the identity "
+		"service. Contact your administrator.");
 	return PAM_AUTHINFO_UNAVAIL;
 }
 

@@ -230,16 +230,24 @@ struct iam_api *pi_api(struct pi *pi)
 	struct iam_http_config hc;
 	struct iam_err err = { "" };
 	char *token = NULL, agent[64];
+	int r;
 
 	if (pi->api)
 		return pi->api;
 	if (!pi->cfg.endpoint) {
-		pi_log(pi, LOG_ERR, "config", "error", "no endpoint in the configuration", NULL);
+		pi_log(pi, LOG_ERR, "config", "file", pi->config ? pi->config : IAM_HOST_CONFIG_PATH,
+		       "error", "no endpoint: the file is missing or has no endpoint line", "fix",
+		       "set endpoint = https://HOST:PORT (iam.conf(5)); iamctl doctor checks the set-up",
+		       NULL);
 		return NULL;
 	}
-	if (iam_credential_read(pi->cfg.host_credential_file, 0, &token, &err) < 0) {
-		pi_log(pi, LOG_ERR, "credential", "file", pi->cfg.host_credential_file, "error",
-		       err.msg, NULL);
+	r = iam_credential_read(pi->cfg.host_credential_file, 0, &token, &err);
+	if (r < 0) {
+		pi_log(pi, LOG_ERR, "credential", "error", err.msg, "fix", r == -ENOENT
+		       ? "enrol this host (as an admin: iamctl host enroll HOST --output FILE), "
+			 "then install -m 0600 FILE as host_credential_file"
+		       : "the file must be root's, mode 0600, with the one line iamctl wrote",
+		       NULL);
 		return NULL;
 	}
 	iam_host_http_config(&pi->cfg, &hc);
@@ -250,6 +258,18 @@ struct iam_api *pi_api(struct pi *pi)
 	if (!pi->api)
 		pi_log(pi, LOG_ERR, "api", "error", err.msg, NULL);
 	return pi->api;
+}
+
+const char *pi_refusal_fix(const struct iam_api_error *aerr)
+{
+	if (strcmp(aerr->code, "unauthenticated") == 0)
+		return "the endpoint does not accept this host's credential (host_credential_file): "
+		       "issue a new one with iamctl host rotate HOST --output FILE and install it "
+		       "with mode 0600";
+	if (strcmp(aerr->code, "forbidden") == 0)
+		return "host_credential_file does not hold a host credential: install the file "
+		       "iamctl host enroll or host rotate wrote";
+	return "the endpoint's log has this request; iamctl doctor checks this host's set-up";
 }
 
 int pi_unreachable(int r, const struct iam_api_error *aerr)

@@ -77,6 +77,9 @@ void pi_log_kv(struct pi *pi, int prio, const char *event, const char *const *kv
 #define pi_log(pi, prio, event, ...) \
 	pi_log_kv((pi), (prio), (event), (const char *const[]){ __VA_ARGS__ })
 
+/* What an admin does about a refusal that is a set-up fault (the host's
+ * credential, a malformed request), for the log line's fix= field. */
+const char *pi_refusal_fix(const struct iam_api_error *aerr);
 /* Whether err says the endpoint could not be reached (transport failure,
  * timeout, TLS, or a 5xx answer), which is when fallbacks apply. */
 int pi_unreachable(int r, const struct iam_api_error *aerr);

@@ -115,8 +115,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || (!o->init_dir && !o->state_dir == !o->config)) {
-		usage(stderr);
+	if (optind != argc) {
+		fprintf(stderr, "iam-policyd: unexpected argument '%s'\nTry 'iam-policyd --help'.\n",
+			argv[optind]);
+		return 2;
+	}
+	if (!o->init_dir && !o->state_dir == !o->config) {
+		fprintf(stderr, "iam-policyd: give one of --init DIR, --state DIR or --config FILE\n"
+				"Try 'iam-policyd --help'.\n");
 		return 2;
 	}
 	if (!o->init_dir && (o->kdf_log2_n || o->nnames)) {
@@ -154,6 +160,7 @@ struct runtime {
 	char *cert_pem, *key_pem;
 	size_t key_len;
 	struct server *server;
+	int to_syslog; /* logging went to syslog once the configuration said so */
 };
 
 static int load_config(const struct options *o, struct runtime *rt, struct iam_err *err)
@@ -167,6 +174,9 @@ static int load_config(const struct options *o, struct runtime *rt, struct iam_e
 		file = path;
 	}
 	r = pconfig_load(file, &rt->cfg, err);
+	if (r == -ENOENT && !o->config)
+		iam_err_append(err, "; make the state directory first: iam-policyd --init %s",
+			       o->state_dir);
 	if (r == 0 && o->listen) {
 		free(rt->cfg.listen);
 		rt->cfg.listen = strdup(o->listen);
@@ -235,6 +245,21 @@ static int prepare_auth(struct runtime *rt, struct iam_err *err)
 	return r;
 }
 
+/* Once logging goes to syslog, an admin who started the server by hand
+ * would see nothing on the terminal: the reason it stopped goes there too. */
+static void log_fatal(const struct runtime *rt, const struct iam_err *err)
+{
+	struct iam_buf line;
+
+	iam_buf_init(&line, 0);
+	iam_kv_add(&line, "event", "fatal");
+	iam_kv_add(&line, "error", err->msg);
+	iam_log(LOG_ERR, "%s", iam_buf_str(&line));
+	iam_buf_free(&line);
+	if (rt->to_syslog && isatty(STDERR_FILENO))
+		fprintf(stderr, "iam-policyd: %s\n", err->msg);
+}
+
 static int prepare(const struct options *o, struct runtime *rt, struct iam_err *err)
 {
 	struct store_options so;
@@ -243,6 +268,7 @@ static int prepare(const struct options *o, struct runtime *rt, struct iam_err *
 	if (r < 0)
 		return r;
 	iam_log_init("iam-policyd", rt->cfg.log ? IAM_LOG_STDERR : IAM_LOG_SYSLOG, rt->cfg.debug);
+	rt->to_syslog = !rt->cfg.log;
 	r = load_keys(rt, err);
 	if (r < 0)
 		return r;
@@ -340,7 +366,7 @@ int main(int argc, char **argv)
 	else if (r == 0)
 		r = serve(&o, &rt, &err);
 	if (r < 0)
-		iam_log(LOG_ERR, "event=fatal error=\"%s\"", err.msg);
+		log_fatal(&rt, &err);
 	release(&rt);
 	return r < 0 ? 1 : 0;
 }

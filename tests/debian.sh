@@ -48,7 +48,8 @@ src=$tmp/pkg/iam-$version
 mkdir -p "$tmp/pkg"
 # automake prefixes a subdirectory's distdir with ../: give it a relative one
 rel=$(realpath --relative-to="$IAM_BUILDDIR" "$src")
-make -C "$IAM_BUILDDIR" distdir distdir="$rel" top_distdir="$rel" >"$tmp/distdir.log" 2>&1 ||
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$IAM_BUILDDIR" distdir distdir="$rel" \
+	top_distdir="$rel" >"$tmp/distdir.log" 2>&1 ||
 	{ echo "ERROR: make distdir"; tail -n 20 "$tmp/distdir.log"; exit 99; }
 # not in the environment of `make check` that runs this test: its MAKEFLAGS
 # (TESTS=...) would reach debian/rules' make and run this very test inside

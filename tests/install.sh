@@ -13,8 +13,11 @@ tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 dest=$tmp/root
 
+# make without the MAKEFLAGS of the `make check` that runs this test (its
+# jobserver and -w would add lines to what make prints)
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"; }
 var() { # SUBDIR VARIABLE: the value make expands it to in that directory
-	printf 'print-var:\n\t@echo $(%s)\n' "$2" | make -s --no-print-directory -C "$B/$1" -f Makefile -f - print-var
+	printf 'print-var:\n\t@echo $(%s)\n' "$2" | mk -s --no-print-directory -C "$B/$1" -f Makefile -f - print-var
 }
 pammoddir=$(var pam_iam pammoddir)
 nssdir=$(var nss_iam nssdir)
@@ -57,7 +60,7 @@ fi
 # the documents beside the examples are not part of the contract
 sort -o "$tmp/want" "$tmp/want"
 
-make -C "$B" install DESTDIR="$dest" >"$tmp/install.log" 2>&1
+mk -C "$B" install DESTDIR="$dest" >"$tmp/install.log" 2>&1
 rc=$?
 status 0 $rc "make install DESTDIR"
 [ $rc -eq 0 ] || { tail -n 30 "$tmp/install.log" | show; exit 1; }
@@ -91,7 +94,7 @@ if [ "$unitdir" != no ] && command -v systemd-analyze >/dev/null; then
 	done
 fi
 
-make -C "$B" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1
+mk -C "$B" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1
 status 0 $? "make uninstall DESTDIR"
 (cd "$dest" && find . ! -type d) >"$tmp/left"
 [ ! -s "$tmp/left" ] || { fail "left after make uninstall:"; show "$tmp/left"; }
