@@ -17,7 +17,7 @@ out=$(cppcheck --enable=warning,style,performance,portability --std=c11 --quiet 
 [ -z "$out" ] || { echo "$out"; die "cppcheck has findings"; }
 
 out=$(clang-tidy --quiet $files -- $incs $(pkg-config --cflags json-c libcurl) \
-	-DIAM_SYSCONFDIR='"/etc"' -DIAM_LOCALSTATEDIR='"/var"' \
+	-DIAM_SYSCONFDIR='"/etc"' -DIAM_LOCALSTATEDIR='"/var"' -DIAM_EXAMPLEDIR='"/usr/share/doc/iam/examples"' \
 	-DIAM_TEST_BUILDDIR='""' -DIAM_TEST_TOP_BUILDDIR='""' -DIAM_FAKETIME_LIB='""' 2>&1 | grep -E 'warning:|error:') || true
 [ -z "$out" ] || { echo "$out"; die "clang-tidy has findings"; }
 echo "cppcheck and clang-tidy: no findings"
