@@ -170,7 +170,8 @@ static int check_room(const char *dir, long long max, const char *path, const ch
 	if (n < max || lstat(path, &st) == 0)
 		return 0;
 	iam_err_set(err, "the audit spool %s is full (%lld events, spool_max %lld): "
-		    "event %s was not kept", dir, n, max, id);
+		    "event %s was not kept; check that iamd delivers it (systemctl status "
+		    "iamd; iamd flush-spool sends it now)", dir, n, max, id);
 	return -ENOSPC;
 }
 

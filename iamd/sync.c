@@ -121,7 +121,9 @@ static void explain_signature(const struct agent *a, const struct envelope *env,
 	char msg[sizeof(err->msg)];
 
 	snprintf(msg, sizeof(msg), "%s", err->msg);
-	iam_err_set(err, "%.300s (snapshot_pubkey is key %s, the endpoint names key %.16s)",
+	iam_err_set(err, "%.200s (snapshot_pubkey is key %s, the endpoint names key %.16s); "
+		    "if the endpoint's signing key was replaced, set snapshot_pubkey to its new "
+		    "signing.pub and restart iamd",
 		    msg, a->key_id, env->key_id ? env->key_id : "-");
 }
 

@@ -22,6 +22,11 @@ static const struct {
 	{ "deprovisioned", PAM_USER_UNKNOWN,
 	  "Your account has been removed; contact your administrator." },
 	{ "unknown_user", PAM_USER_UNKNOWN, "Unknown user." },
+	/* offline: deprovisioned, or created after the last sync */
+	{ "not_in_cache", PAM_USER_UNKNOWN,
+	  "The identity service cannot be reached, and this host's copy of the directory does "
+	  "not list your account (it may be new). Try again later, or contact your "
+	  "administrator." },
 	{ "host_not_allowed", PAM_PERM_DENIED,
 	  "You are not allowed to log in to this host; ask your administrator for access." },
 };
@@ -62,7 +67,7 @@ static int offline_account(struct pi *pi)
 	case PI_CACHE_DISABLED:
 		return denied(pi, "disabled", NULL, 1);
 	case PI_CACHE_ABSENT:
-		return denied(pi, "deprovisioned", NULL, 1);
+		return denied(pi, "not_in_cache", NULL, 1);
 	default:
 		return denied(pi, "cache_unreadable",
 			      "The identity service cannot be reached; try again later.", 1);

@@ -54,6 +54,8 @@ static int refused(struct pi *pi, const struct iam_api_error *aerr)
 		pi_tell(pi, 1, "Your account is disabled; contact your administrator.");
 	else if (strcmp(aerr->code, "locked_out") == 0)
 		pi_tell(pi, 1, "Too many failed attempts; try again later.");
+	else
+		pi_tell(pi, 1, "The password was not changed; contact your administrator.");
 	return PAM_PERM_DENIED;
 }
 
@@ -65,8 +67,11 @@ static int send_change(struct pi *pi, const char *old, const char *new_pw)
 	char *code = NULL;
 	int r;
 
-	if (!api)
+	if (!api) { /* why is logged */
+		pi_tell(pi, 1, "The password cannot be changed now: this host cannot use the "
+			"identity service. Contact your administrator.");
 		return PAM_TRY_AGAIN;
+	}
 	r = iam_api_change_password(api, pi->user, old, new_pw, NULL, pi->service, pi->rhost,
 				    pi->tty, &aerr, &err);
 	if (r == IAM_API_REFUSED && strcmp(aerr.code, "mfa_required") == 0) {
@@ -85,7 +90,11 @@ static int send_change(struct pi *pi, const char *old, const char *new_pw)
 		pi_tell(pi, 1, "The identity service cannot be reached; try again later.");
 		return PAM_TRY_AGAIN;
 	}
-	return r == IAM_API_REFUSED ? refused(pi, &aerr) : PAM_AUTHTOK_ERR;
+	if (r == IAM_API_REFUSED)
+		return refused(pi, &aerr);
+	pi_log(pi, LOG_ERR, "password_change", "result", "error", "error", err.msg, NULL);
+	pi_tell(pi, 1, "The password was not changed; contact your administrator.");
+	return PAM_AUTHTOK_ERR;
 }
 
 int pi_chauthtok(struct pi *pi)

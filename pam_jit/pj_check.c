@@ -87,8 +87,9 @@ static void ask(struct pi *pi, struct iam_api *api, const char *role, const char
 		 * role, no offline fallback */
 		log_decision(pi, role, origin, "deny",
 			     r == IAM_API_REFUSED ? "refused" : "bad_answer", 0);
-		add_message(o, "The identity service refused the question; ask your "
-			    "administrator to read the system log.");
+		add_message(o, "Your role grant cannot be checked: the identity service rejected "
+			    "this host's request. Contact your administrator (the reason is in "
+			    "this host's system log).");
 		return;
 	}
 	log_decision(pi, role, origin, d.allow ? "allow" : "deny", d.reason, d.grant_id);
@@ -137,8 +138,8 @@ static void decide_all(struct pi *pi, const char *origin, struct outcome *o)
 		ask_offline(pi, origin, o);
 	if (!o->allowed) {
 		log_decision(pi, a->roles[0], origin, "deny", "endpoint_unreachable", 0);
-		add_message(o, "The identity service cannot be reached, so elevation is denied "
-			    "until it is back (the host's own accounts still work).");
+		add_message(o, "sudo through a role is not possible right now: the identity "
+			    "service cannot be reached to check your grant. Try again later.");
 	}
 }
 
