@@ -23,7 +23,8 @@ int iam_credential_read(const char *path, uid_t owner, char **token, struct iam_
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		text[--len] = '\0';
 	if (iam_token_parse(text, &parsed) < 0) {
-		iam_err_set(err, "%s does not hold a valid credential", path);
+		iam_err_set(err, "%s does not hold a valid credential: expected the one line "
+			    "iamctl or iam-policyd --init wrote (was it truncated or edited?)", path);
 		iam_free_secret(text);
 		return -EINVAL;
 	}

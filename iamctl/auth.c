@@ -127,6 +127,10 @@ static int use_admin_token(struct cli_ctx *c)
 				"--admin-token-file FILE, IAM_ADMIN_TOKEN_FILE or admin_token_file "
 				"in iamctl.conf");
 	r = iam_credential_read(c->cfg.admin_token_file, c->uid, &token, &err);
+	if (r == -EACCES || r == -ENOENT)
+		return cli_fail(c, CLI_EXIT_AUTH, "%s; run iamctl as the token file's owner, or "
+				"copy it to a file of yours with mode 0600 and point "
+				"--admin-token-file at it", err.msg);
 	if (r < 0)
 		return cli_fail(c, CLI_EXIT_AUTH, "%s", err.msg);
 	r = iam_token_parse(token, &parsed);
@@ -233,12 +237,14 @@ int cli_login(struct cli_ctx *c)
 {
 	struct iam_login_result res;
 	struct iam_err err = { "" };
-	char *password = NULL;
+	char *password = NULL, prompt[IAM_NAME_MAX + 32];
 	int r;
 
+	/* whose password: without --user it is the unix user's name */
+	snprintf(prompt, sizeof(prompt), "Password for %s: ", c->user);
 	r = cli_api(c);
 	if (r == 0)
-		r = cli_read_secret(c, c->password_stdin, "Password: ", "--password-stdin", &password);
+		r = cli_read_secret(c, c->password_stdin, prompt, "--password-stdin", &password);
 	if (r != 0)
 		return r;
 	iam_api_set_token(c->api, NULL); /* a CLI login: no host token */
