@@ -281,8 +281,9 @@ int server_start(struct server_ctx *ctx, const char *listen, const char *cert_pe
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
 	if (!s->mhd) {
-		iam_err_set(err, "cannot listen on %s (in use, or a bad TLS key/certificate?)",
-			    listen);
+		iam_err_set(err, "cannot start HTTPS on %s; the line before gives "
+			    "libmicrohttpd's reason (address in use: see ss -ltnp; or tls_cert "
+			    "and tls_key do not match)", listen);
 		free(s);
 		return -EADDRINUSE;
 	}
