@@ -8,7 +8,7 @@ IAM_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config
 # Running the demo and the tests: real programs the tests drive.
 IAM_RUN_PACKAGES="curl ca-certificates sqlite3 oathtool faketime tzdata jq
  valgrind clang cppcheck clang-tidy wrk openssh-server openssh-client sudo systemd
- pamtester debhelper lintian"
+ pamtester debhelper lintian python3-cryptography"
 
 iam_top=$(cd "$(dirname "$0")/.." && pwd)
 
