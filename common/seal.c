@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,13 @@ int iam_seal_pubkey_b64(EVP_PKEY *key, char out[IAM_SEAL_PUB_B64])
 int iam_seal_pubkey_from_b64(const char *b64, EVP_PKEY **out, struct iam_err *err)
 {
 	return iam_pkey_pub_from_b64(EVP_PKEY_X25519, b64, "an X25519 public key", out, err);
+}
+
+void iam_vault_context(const char *host, const char *account, const char *escrow_id,
+		       char out[IAM_VAULT_CONTEXT_MAX])
+{
+	snprintf(out, IAM_VAULT_CONTEXT_MAX, "iam-vault host=%.253s account=%.64s escrow=%.64s",
+		 host, account, escrow_id);
 }
 
 static int raw_pub(EVP_PKEY *key, unsigned char out[PUB_LEN])

@@ -34,6 +34,12 @@ int iam_seal_load_private(const char *path, EVP_PKEY **out, struct iam_err *err)
 int iam_seal_pubkey_b64(EVP_PKEY *key, char out[IAM_SEAL_PUB_B64]);
 int iam_seal_pubkey_from_b64(const char *b64, EVP_PKEY **out, struct iam_err *err);
 
+/* The context of an escrowed password, as host and endpoint both write it:
+ * "iam-vault host=HOST account=ACCOUNT escrow=ID". */
+#define IAM_VAULT_CONTEXT_MAX 448
+void iam_vault_context(const char *host, const char *account, const char *escrow_id,
+		       char out[IAM_VAULT_CONTEXT_MAX]);
+
 /* *out: the sealed text (malloc'd, free()). */
 int iam_seal(EVP_PKEY *vault_pub, const char *context, const void *msg, size_t n, char **out,
 	     struct iam_err *err);

@@ -28,6 +28,7 @@ struct server_ctx {
 	struct store *st;
 	EVP_PKEY *signing_key;
 	char key_id[17];
+	EVP_PKEY *vault_key;               /* NULL without vault_key */
 	struct iam_kdf_params kdf;
 	char dummy_verifier[IAM_KDF_MAX]; /* so unknown users cost one KDF too */
 	sem_t *kdf_slots;                  /* scrypt runs at once (memory bound) */
@@ -164,6 +165,11 @@ void h_decide_account(struct req *r, struct reply *out);
 void h_decide_grant(struct req *r, struct reply *out);
 
 void h_snapshot(struct req *r, struct reply *out);
+
+void h_vault_escrow(struct req *r, struct reply *out);
+void h_vault_confirm(struct req *r, struct reply *out);
+void h_vault_abandon(struct req *r, struct reply *out);
+void h_vault_history(struct req *r, struct reply *out);
 
 void h_audit_ingest(struct req *r, struct reply *out);
 void h_audit_list(struct req *r, struct reply *out);

@@ -12,6 +12,7 @@
 
 #include "init.h"
 #include "safe_file.h"
+#include "seal.h"
 #include "secmem.h"
 #include "sign.h"
 #include "store.h"
@@ -23,6 +24,7 @@ struct state_paths {
 	char dir[PATH_MAX];
 	char cert[PATH_MAX + 16], key[PATH_MAX + 16], signing[PATH_MAX + 16], pub[PATH_MAX + 16];
 	char token[PATH_MAX + 16], db[PATH_MAX + 16], conf[PATH_MAX + 16];
+	char vault[PATH_MAX + 16], vault_pub[PATH_MAX + 16];
 };
 
 static int dir_is_empty(const char *path)
@@ -64,6 +66,8 @@ static int make_dir(const char *dir, struct state_paths *p, struct iam_err *err)
 	snprintf(p->token, sizeof(p->token), "%s/admin.token", p->dir);
 	snprintf(p->db, sizeof(p->db), "%s/iam.db", p->dir);
 	snprintf(p->conf, sizeof(p->conf), "%s/policyd.conf", p->dir);
+	snprintf(p->vault, sizeof(p->vault), "%s/vault.key", p->dir);
+	snprintf(p->vault_pub, sizeof(p->vault_pub), "%s/vault.pub", p->dir);
 	return 0;
 }
 
@@ -122,6 +126,27 @@ static int make_signing_key(const struct state_paths *p, char pub[IAM_SIGN_PUB_B
 	return r;
 }
 
+/* The vault's key pair: hosts seal escrowed passwords to the public half;
+ * only this private key, a file apart from the database, opens them. */
+static int make_vault_key(const struct state_paths *p, char pub[IAM_SEAL_PUB_B64],
+			  struct iam_err *err)
+{
+	EVP_PKEY *key = NULL;
+	char line[IAM_SEAL_PUB_B64 + 1];
+	int r = iam_seal_keygen(&key, err);
+
+	if (r == 0)
+		r = iam_seal_save_private(key, p->vault, err);
+	if (r == 0)
+		r = iam_seal_pubkey_b64(key, pub);
+	if (r == 0) {
+		snprintf(line, sizeof(line), "%s\n", pub);
+		r = iam_file_write_atomic(p->vault_pub, line, strlen(line), 0644, err);
+	}
+	EVP_PKEY_free(key);
+	return r;
+}
+
 static int make_store(const struct state_paths *p, struct iam_err *err)
 {
 	struct store_options so = { p->db, 200000, 499999 };
@@ -156,8 +181,9 @@ static int write_conf(const struct init_options *opt, const struct state_paths *
 		"tls_cert = %s\n"
 		"tls_key = %s\n"
 		"signing_key = %s\n"
-		"database = %s\n",
-		opt->listen, p->cert, p->key, p->signing, p->db);
+		"database = %s\n"
+		"vault_key = %s\n",
+		opt->listen, p->cert, p->key, p->signing, p->db, p->vault);
 
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return -ENOSPC;
@@ -193,40 +219,48 @@ static void example_address(const struct init_options *opt, char *out, size_t ou
 		snprintf(out, outsz, "%s", opt->listen);
 }
 
-static void print_summary(const struct state_paths *p, const char *listen, const char *fp,
-			  const char *pin, const char *pub)
+/* What --init prints for admins and hosts. */
+struct summary {
+	char fp[128], pin[64], pub[IAM_SIGN_PUB_B64], vault_pub[IAM_SEAL_PUB_B64], address[512];
+};
+
+static void print_summary(const struct state_paths *p, const struct summary *sm)
 {
 	printf("Created the state directory %s\n\n", p->dir);
 	printf("  configuration       %s\n", p->conf);
 	printf("  TLS certificate     %s\n", p->cert);
 	printf("  admin token (0600)  %s\n", p->token);
-	printf("  database            %s\n\n", p->db);
-	printf("TLS certificate SHA-256 fingerprint:\n  %s\n", fp);
-	printf("Public key pin (pinned_pubkey in iam.conf):\n  %s\n", pin);
-	printf("Snapshot signing public key (snapshot_pubkey in iam.conf):\n  %s\n\n", pub);
+	printf("  database            %s\n", p->db);
+	printf("  vault key (0600)    %s\n\n", p->vault);
+	printf("TLS certificate SHA-256 fingerprint:\n  %s\n", sm->fp);
+	printf("Public key pin (pinned_pubkey in iam.conf):\n  %s\n", sm->pin);
+	printf("Snapshot signing public key (snapshot_pubkey in iam.conf):\n  %s\n", sm->pub);
+	printf("Vault public key (vault_pubkey in iam.conf):\n  %s\n\n", sm->vault_pub);
 	printf("Start it with:  iam-policyd --state %s\n", p->dir);
 	printf("Then, for example:\n  iamctl --endpoint https://%s --ca-file %s \\\n"
-	       "         --admin-token-file %s user list\n", listen, p->cert, p->token);
+	       "         --admin-token-file %s user list\n", sm->address, p->cert, p->token);
 }
 
 int policyd_init(const struct init_options *opt, struct iam_err *err)
 {
-	char fp[128], pin[64], pub[IAM_SIGN_PUB_B64], address[512];
+	struct summary sm = { "", "", "", "", "" };
 	struct state_paths p;
 	int r;
 
 	r = make_dir(opt->dir, &p, err);
 	if (r == 0)
-		r = make_tls(opt, &p, fp, sizeof(fp), pin, sizeof(pin), err);
+		r = make_tls(opt, &p, sm.fp, sizeof(sm.fp), sm.pin, sizeof(sm.pin), err);
 	if (r == 0)
-		r = make_signing_key(&p, pub, err);
+		r = make_signing_key(&p, sm.pub, err);
+	if (r == 0)
+		r = make_vault_key(&p, sm.vault_pub, err);
 	if (r == 0)
 		r = make_store(&p, err);
 	if (r == 0)
 		r = write_conf(opt, &p, err);
 	if (r == 0) {
-		example_address(opt, address, sizeof(address));
-		print_summary(&p, address, fp, pin, pub);
+		example_address(opt, sm.address, sizeof(sm.address));
+		print_summary(&p, &sm);
 	}
 	return r;
 }

@@ -19,6 +19,7 @@
 #include "parse.h"
 #include "pconfig.h"
 #include "safe_file.h"
+#include "seal.h"
 #include "secmem.h"
 #include "server.h"
 #include "sign.h"
@@ -212,6 +213,8 @@ static int load_keys(struct runtime *rt, struct iam_err *err)
 		r = iam_sign_load_private(rt->cfg.signing_key, &rt->ctx.signing_key, err);
 	if (r == 0)
 		key_id(rt->ctx.signing_key, rt->ctx.key_id);
+	if (r == 0 && rt->cfg.vault_key)
+		r = iam_seal_load_private(rt->cfg.vault_key, &rt->ctx.vault_key, err);
 	return r;
 }
 
@@ -336,6 +339,7 @@ static void release(struct runtime *rt)
 	server_stop(rt->server);
 	store_close(rt->st);
 	EVP_PKEY_free(rt->ctx.signing_key);
+	EVP_PKEY_free(rt->ctx.vault_key);
 	free(rt->cert_pem);
 	if (rt->key_pem)
 		iam_wipe(rt->key_pem, rt->key_len);

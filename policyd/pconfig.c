@@ -21,6 +21,7 @@ const struct iam_cfg_key pconfig_schema[] = {
 	KEY("tls_key", IAM_CFG_PATH, tls_key, NULL, 0, 0),
 	KEY("signing_key", IAM_CFG_PATH, signing_key, NULL, 0, 0),
 	KEY("database", IAM_CFG_PATH, database, NULL, 0, 0),
+	KEY("vault_key", IAM_CFG_PATH, vault_key, NULL, 0, 0),
 	KEY("id_min", IAM_CFG_INT, id_min, "200000", 1000, 2147483646),
 	KEY("id_max", IAM_CFG_INT, id_max, "499999", 1000, 2147483646),
 	KEY("home_base", IAM_CFG_PATH, home_base, "/home", 0, 0),

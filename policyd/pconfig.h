@@ -10,6 +10,7 @@ struct pconfig {
 	char *tls_key;
 	char *signing_key;
 	char *database;
+	char *vault_key;      /* NULL: no vault (escrow refused) */
 	long long id_min, id_max;
 	char *home_base;
 	char *default_shell;

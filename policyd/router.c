@@ -79,6 +79,11 @@ static const struct route routes[] = {
 	{ "POST", "/v1/decide/grant", h_decide_grant, A_HOST },
 	{ "GET", "/v1/snapshot", h_snapshot, A_HOST },
 
+	{ "POST", "/v1/vault/escrow", h_vault_escrow, A_HOST },
+	{ "POST", "/v1/vault/confirm", h_vault_confirm, A_HOST },
+	{ "POST", "/v1/vault/abandon", h_vault_abandon, A_HOST },
+	{ "GET", "/v1/vault/*", h_vault_history, A_ADMIN },
+
 	{ "POST", "/v1/audit/events", h_audit_ingest, A_HOST },
 	{ "GET", "/v1/audit", h_audit_list, A_ADMIN },
 	{ "GET", "/v1/audit/head", h_audit_head, A_ADMIN },

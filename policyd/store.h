@@ -390,6 +390,44 @@ int store_grant_facts(struct store *st, const char *user, const char *role,
 		      int64_t host_id, struct user_row *u, struct role_row *r,
 		      struct request_row *reqs, int max, int *n);
 
+/* --- The vault ------------------------------------------------------- */
+
+struct vault_escrow {
+	int64_t host_id;
+	const char *host;
+	const char *account;
+	const char *escrow_id;  /* the host's id for this version (hex) */
+	const char *sealed;     /* iam-seal-v1 text, already checked to open */
+};
+
+struct vault_row {
+	int64_t version;
+	char account[IAM_NAME_MAX + 1];
+	char escrow_id[65];
+	char state[16];         /* pending, current, superseded, abandoned */
+	int64_t created_at, decided_at;
+};
+
+/* A pending version; any older pending one of the account is abandoned
+ * (the host gave up on it). The same escrow_id again finds the row it
+ * made (*created = 0): a host whose answer was lost may ask again. */
+int store_vault_escrow(struct store *st, const struct vault_escrow *e, const char *source,
+		       time_t now, struct vault_row *out, int *created);
+/* The host set the pending version: it becomes current, the current one
+ * superseded. Again on a current one: ST_OK, nothing changes. ST_STATE
+ * when it was abandoned or superseded. */
+int store_vault_confirm(struct store *st, int64_t host_id, const char *host,
+			const char *account, const char *escrow_id, const char *source,
+			time_t now, struct vault_row *out);
+/* The host did not set the pending version. ST_STATE when it is current. */
+int store_vault_abandon(struct store *st, int64_t host_id, const char *host,
+			const char *account, const char *escrow_id, const char *source,
+			time_t now, struct vault_row *out);
+/* Every version of a host's account (or of all its accounts when account
+ * is NULL), newest first, without the sealed text. */
+int store_vault_list(struct store *st, int64_t host_id, const char *account,
+		     int (*fn)(void *ctx, const struct vault_row *v), void *ctx);
+
 /* --- Snapshot and audit ----------------------------------------------- */
 
 int64_t store_serial(struct store *st);

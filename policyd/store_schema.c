@@ -89,5 +89,20 @@ static const char *const migration_2 =
 	" (SELECT name FROM users WHERE users.id = requests.user_id);"
 	"CREATE INDEX requests_extends ON requests(extends) WHERE extends IS NOT NULL;";
 
-const char *const store_migrations[] = { migration_1, migration_2 };
+/* Issue 8, the vault: each escrowed password of a host's local account,
+ * sealed by the host to the vault key (the endpoint never stores it in the
+ * clear). A rotation escrows a pending version, then confirms it once the
+ * host has set it; the one current version is what a check-out reveals. */
+static const char *const migration_3 =
+	"CREATE TABLE vault_secrets (version INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" host_id INTEGER NOT NULL REFERENCES hosts(id), account TEXT NOT NULL,"
+	" escrow_id TEXT NOT NULL, sealed TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('pending','current','superseded','abandoned')),"
+	" created_at INTEGER NOT NULL, decided_at INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (host_id, account, escrow_id));"
+	"CREATE INDEX vault_secrets_account ON vault_secrets(host_id, account, state);"
+	"CREATE UNIQUE INDEX vault_one_current ON vault_secrets(host_id, account)"
+	" WHERE state = 'current';";
+
+const char *const store_migrations[] = { migration_1, migration_2, migration_3 };
 const int store_migration_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

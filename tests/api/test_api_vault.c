@@ -1,0 +1,264 @@
+/*
+ * API tests of the vault's host side against a real iam-policyd: a host
+ * escrows a sealed password (pending), confirms it (current, the previous
+ * one superseded) or abandons it; retries get the same answer; a text
+ * sealed to another vault key, for another host or record, or altered is
+ * refused before anything is stored; admins read the history and never a
+ * sealed text; the plaintext is nowhere in the database files.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "seal.h"
+#include "testenv.h"
+
+static struct testenv env;
+static char *web1, *web2;
+static EVP_PKEY *vault_pub;
+
+static const char secret1[] = "first-Root-Passw0rd-4711";
+static const char secret2[] = "second-Root-Passw0rd-0815";
+
+static int setup(void **state)
+{
+	char path[300], b64[64] = "";
+	FILE *f;
+
+	(void)state;
+	testenv_start(&env, 0, NULL);
+	web1 = enroll_host(&env, "web1.example");
+	web2 = enroll_host(&env, "web2.example");
+	snprintf(path, sizeof(path), "%s/vault.pub", env.state);
+	f = fopen(path, "r");
+	if (!f || !fgets(b64, sizeof(b64), f))
+		return -1;
+	fclose(f);
+	b64[strcspn(b64, "\n")] = '\0';
+	return iam_seal_pubkey_from_b64(b64, &vault_pub, NULL) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(web1);
+	free(web2);
+	EVP_PKEY_free(vault_pub);
+	return testenv_stop(&env) == 0 ? 0 : -1;
+}
+
+/* The secret sealed for host/account/escrow_id with key (the vault's
+ * unless another is given). */
+static char *seal_for(EVP_PKEY *key, const char *host, const char *account,
+		      const char *escrow_id, const char *secret)
+{
+	char context[IAM_VAULT_CONTEXT_MAX], *sealed = NULL;
+
+	iam_vault_context(host, account, escrow_id, context);
+	assert_int_equal(iam_seal(key ? key : vault_pub, context, secret, strlen(secret), &sealed,
+				  NULL), 0);
+	return sealed;
+}
+
+static long escrow(const char *token, const char *account, const char *escrow_id,
+		   const char *sealed)
+{
+	return apif(&env, token, "POST", "/v1/vault/escrow",
+		    "{\"account\":\"%s\",\"escrow_id\":\"%s\",\"sealed\":\"%s\"}", account,
+		    escrow_id, sealed);
+}
+
+static long decide(const char *token, const char *what, const char *account,
+		   const char *escrow_id)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/v1/vault/%s", what);
+	return apif(&env, token, "POST", path, "{\"account\":\"%s\",\"escrow_id\":\"%s\"}",
+		    account, escrow_id);
+}
+
+/* A field of the i-th version in the last history answer. */
+static struct json_object *version_field(size_t i, const char *key)
+{
+	struct json_object *v = json_object_array_get_idx(jget(&env, "versions"), i), *f = NULL;
+
+	return v && json_object_object_get_ex(v, key, &f) ? f : NULL;
+}
+
+static void test_rotation_lifecycle(void **state)
+{
+	char *s1 = seal_for(NULL, "web1.example", "root", "00112233445566778899aabbccddeeff", secret1);
+	char *s2 = seal_for(NULL, "web1.example", "root", "ffeeddccbbaa99887766554433221100", secret2);
+	int64_t v1, v2;
+
+	(void)state;
+	assert_int_equal(escrow(web1, "root", "00112233445566778899aabbccddeeff", s1), 201);
+	assert_string_equal(jstr(&env, "state"), "pending");
+	v1 = jint(&env, "version");
+	/* the answer was lost: asking again finds the same version */
+	assert_int_equal(escrow(web1, "root", "00112233445566778899aabbccddeeff", s1), 200);
+	assert_int_equal(jint(&env, "version"), v1);
+	assert_int_equal(decide(web1, "confirm", "root", "00112233445566778899aabbccddeeff"), 200);
+	assert_string_equal(jstr(&env, "state"), "current");
+	assert_int_equal(decide(web1, "confirm", "root", "00112233445566778899aabbccddeeff"), 200);
+	assert_string_equal(jstr(&env, "state"), "current");
+	/* a current version cannot be abandoned */
+	assert_int_equal(decide(web1, "abandon", "root", "00112233445566778899aabbccddeeff"), 409);
+	assert_string_equal(ecode(&env), "invalid_state");
+
+	assert_int_equal(escrow(web1, "root", "ffeeddccbbaa99887766554433221100", s2), 201);
+	v2 = jint(&env, "version");
+	assert_true(v2 > v1);
+	assert_int_equal(decide(web1, "confirm", "root", "ffeeddccbbaa99887766554433221100"), 200);
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/vault/web1.example?account=root", NULL), 200);
+	assert_int_equal(json_object_array_length(jget(&env, "versions")), 2);
+	assert_int_equal(json_object_get_int64(version_field(0, "version")), v2);
+	assert_string_equal(json_object_get_string(version_field(0, "state")), "current");
+	assert_string_equal(json_object_get_string(version_field(1, "state")), "superseded");
+	free(s1);
+	free(s2);
+}
+
+static void test_abandon(void **state)
+{
+	char *a = seal_for(NULL, "web1.example", "breakglass", "0000000000000000000000000000000a", secret1);
+	char *b = seal_for(NULL, "web1.example", "breakglass", "0000000000000000000000000000000b", secret2);
+
+	(void)state;
+	assert_int_equal(escrow(web1, "breakglass", "0000000000000000000000000000000a", a), 201);
+	/* a newer pending one abandons the older: the host gave up on it */
+	assert_int_equal(escrow(web1, "breakglass", "0000000000000000000000000000000b", b), 201);
+	assert_int_equal(decide(web1, "confirm", "breakglass", "0000000000000000000000000000000a"), 409);
+	assert_string_equal(ecode(&env), "invalid_state");
+	assert_int_equal(decide(web1, "abandon", "breakglass", "0000000000000000000000000000000b"), 200);
+	assert_string_equal(jstr(&env, "state"), "abandoned");
+	assert_int_equal(decide(web1, "abandon", "breakglass", "0000000000000000000000000000000b"), 200);
+	assert_int_equal(decide(web1, "confirm", "breakglass", "0000000000000000000000000000000b"), 409);
+	assert_int_equal(decide(web1, "confirm", "breakglass", "000000000000000000000000000000ff"), 404);
+	free(a);
+	free(b);
+}
+
+static int64_t audit_seq(void)
+{
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/audit/head", NULL), 200);
+	return jint(&env, "seq");
+}
+
+/* Refused before anything is stored or audited. */
+static void test_refused_texts(void **state)
+{
+	EVP_PKEY *other = NULL;
+	const char *id = "1234567890abcdef1234567890abcdef";
+	char *wrong_key, *wrong_host, *wrong_account, *tampered;
+	int64_t seq = audit_seq();
+
+	(void)state;
+	assert_int_equal(iam_seal_keygen(&other, NULL), 0);
+	wrong_key = seal_for(other, "web1.example", "root", id, secret1);
+	wrong_host = seal_for(NULL, "web1.example", "root", id, secret1);
+	wrong_account = seal_for(NULL, "web2.example", "admin", id, secret1);
+	tampered = seal_for(NULL, "web2.example", "root", id, secret1);
+	tampered[strlen(tampered) - 10] ^= 1;
+	assert_int_equal(escrow(web1, "root", id, wrong_key), 400);
+	assert_string_equal(jstr(&env, "error.field"), "sealed");
+	assert_non_null(strstr(jstr(&env, "error.message"), "vault_pubkey"));
+	/* web2 presents what was sealed for web1 */
+	assert_int_equal(escrow(web2, "root", id, wrong_host), 400);
+	assert_int_equal(escrow(web2, "root", id, wrong_account), 400);
+	assert_int_equal(escrow(web2, "root", id, tampered), 400);
+	assert_int_equal(escrow(web2, "root", id, "iam-seal-v1:AAAA"), 400);
+	assert_int_equal(escrow(web2, "root", id, secret1), 400);
+	assert_int_equal(escrow(web2, "ro:ot", id, wrong_host), 400);
+	assert_string_equal(jstr(&env, "error.field"), "account");
+	assert_int_equal(escrow(web2, "root", "short", wrong_host), 400);
+	assert_string_equal(jstr(&env, "error.field"), "escrow_id");
+	assert_int_equal(escrow(web2, "root", "1234567890ABCDEF1234567890ABCDEF", wrong_host), 400);
+	assert_int_equal(audit_seq(), seq);
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/vault/web2.example", NULL), 200);
+	assert_int_equal(json_object_array_length(jget(&env, "versions")), 0);
+	EVP_PKEY_free(other);
+	free(wrong_key);
+	free(wrong_host);
+	free(wrong_account);
+	free(tampered);
+}
+
+static void test_who_may_call(void **state)
+{
+	char *user;
+	const char *id = "abcdefabcdefabcdefabcdefabcdef00";
+	char *sealed = seal_for(NULL, "web2.example", "root", id, secret1);
+
+	(void)state;
+	make_user(&env, "vaultuser", "vaultuser-Secret-42");
+	user = login(&env, "vaultuser", "vaultuser-Secret-42");
+	assert_int_equal(escrow(user, "root", id, sealed), 403);
+	assert_int_equal(escrow(env.admin, "root", id, sealed), 403);
+	assert_int_equal(escrow(NULL, "root", id, sealed), 401);
+	assert_int_equal(api(&env, user, "GET", "/v1/vault/web2.example", NULL), 403);
+	assert_int_equal(api(&env, web2, "GET", "/v1/vault/web2.example", NULL), 403);
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/vault/nosuch.example", NULL), 404);
+	free(user);
+	free(sealed);
+}
+
+/* The history and the audit log name versions, never a sealed text, and
+ * no password is anywhere in the database's files. */
+static void test_nothing_revealed(void **state)
+{
+	static const char *const files[] = { "iam.db", "iam.db-wal" };
+	char path[300], last[65];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/vault/web1.example", NULL), 200);
+	assert_null(strstr(json_object_to_json_string(env.body), "iam-seal-v1"));
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/audit?limit=1000", NULL), 200);
+	assert_non_null(strstr(json_object_to_json_string(env.body), "vault.escrow"));
+	assert_non_null(strstr(json_object_to_json_string(env.body), "vault.rotate"));
+	assert_non_null(strstr(json_object_to_json_string(env.body), "vault.abandon"));
+	assert_null(strstr(json_object_to_json_string(env.body), "iam-seal-v1"));
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f;
+		char *buf;
+		long n;
+
+		snprintf(path, sizeof(path), "%s/%s", env.state, files[i]);
+		f = fopen(path, "rb");
+		if (!f)
+			continue;
+		fseek(f, 0, SEEK_END);
+		n = ftell(f);
+		rewind(f);
+		buf = malloc((size_t)n + 1);
+		assert_non_null(buf);
+		assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+		fclose(f);
+		assert_null(memmem(buf, (size_t)n, secret1, strlen(secret1)));
+		assert_null(memmem(buf, (size_t)n, secret2, strlen(secret2)));
+		free(buf);
+	}
+	verify_audit_chain(&env, last);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rotation_lifecycle),
+		cmocka_unit_test(test_abandon),
+		cmocka_unit_test(test_refused_texts),
+		cmocka_unit_test(test_who_may_call),
+		cmocka_unit_test(test_nothing_revealed),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
