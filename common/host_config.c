@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "host_config.h"
+#include "names.h"
 #include "safe_file.h"
 
 #define KEY(name, type, field, def, min, max) \
@@ -42,6 +43,9 @@ const struct iam_cfg_key iam_host_config_schema[] = {
 	KEY("jit_session_dir", IAM_CFG_PATH, jit_session_dir, "/run/iam/jit", 0, 0),
 	KEY("jit_end_sessions", IAM_CFG_BOOL, jit_end_sessions, "no", 0, 0),
 	KEY("jit_end_grace", IAM_CFG_SECONDS, jit_end_grace, "10s", 0, 3600),
+	KEY("vault_pubkey", IAM_CFG_STR, vault_pubkey, NULL, 0, 0),
+	KEY("vault_accounts", IAM_CFG_STR, vault_accounts, NULL, 0, 0),
+	KEY("vault_dir", IAM_CFG_PATH, vault_dir, IAM_LOCALSTATEDIR "/lib/iam/vault", 0, 0),
 	KEY("debug", IAM_CFG_BOOL, debug, "no", 0, 0),
 };
 const size_t iam_host_config_schema_len =
@@ -73,6 +77,67 @@ int iam_pin_valid(const char *pin)
 	}
 }
 
+/* Calls fn for each name of the vault_accounts list; stops at the first
+ * non-zero result and returns it. */
+static int each_vault_account(const char *list,
+			      int (*fn)(const char *name, const void *ctx), const void *ctx)
+{
+	char name[IAM_NAME_MAX + 2];
+	const char *p = list;
+	int r = 0;
+
+	while (p && *p && r == 0) {
+		size_t n = strcspn(p, ",");
+
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1; /* too long: invalid below */
+		memcpy(name, p, n);
+		name[n] = '\0';
+		r = fn(name, ctx);
+		p += strcspn(p, ",");
+		p += *p == ',';
+	}
+	return r;
+}
+
+static int name_bad(const char *name, const void *ctx)
+{
+	(void)ctx;
+	return !iam_name_valid(name);
+}
+
+static int name_is(const char *name, const void *ctx)
+{
+	return strcmp(name, (const char *)ctx) == 0;
+}
+
+int iam_vault_account_listed(const struct iam_host_config *cfg, const char *account)
+{
+	return cfg->vault_accounts &&
+	       each_vault_account(cfg->vault_accounts, name_is, account) == 1;
+}
+
+static int check_vault(const struct iam_host_config *cfg, struct iam_err *err)
+{
+	if (cfg->vault_pubkey && strlen(cfg->vault_pubkey) != 44) {
+		iam_err_set(err, "vault_pubkey must be the 44 base64 characters of the "
+			    "endpoint's vault.pub");
+		return -EINVAL;
+	}
+	if (!cfg->vault_accounts)
+		return 0;
+	if (!cfg->vault_accounts[0] || each_vault_account(cfg->vault_accounts, name_bad, NULL)) {
+		iam_err_set(err, "vault_accounts must be local account names joined by ',' "
+			    "(root,breakglass)");
+		return -EINVAL;
+	}
+	if (!cfg->vault_pubkey) {
+		iam_err_set(err, "vault_accounts needs vault_pubkey (the endpoint's vault.pub)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int iam_host_config_check(const struct iam_host_config *cfg, struct iam_err *err)
 {
 	if (cfg->id_min >= cfg->id_max) {
@@ -90,7 +155,7 @@ int iam_host_config_check(const struct iam_host_config *cfg, struct iam_err *err
 			    cfg->connect_timeout_ms, cfg->timeout_ms);
 		return -EINVAL;
 	}
-	return 0;
+	return check_vault(cfg, err);
 }
 
 int iam_host_config_load(const char *path, struct iam_host_config *cfg,

@@ -35,6 +35,9 @@ struct iam_host_config {
 	char *jit_session_dir;      /* pam_jit: sudo sessions opened under a grant */
 	int jit_end_sessions;       /* iamd ends those sessions when the grant ends */
 	long long jit_end_grace;    /* seconds between SIGTERM and SIGKILL */
+	char *vault_pubkey;         /* the vault's X25519 key, base64 */
+	char *vault_accounts;       /* local accounts iamd rotates: "root,breakglass" */
+	char *vault_dir;            /* iamd: a rotation under way, per account */
 	int debug;
 };
 
@@ -60,6 +63,9 @@ void iam_host_http_config(const struct iam_host_config *cfg, struct iam_http_con
  * A file others can read is refused with a message saying so. *token is
  * wiped and freed by the caller with iam_free_secret(). */
 int iam_credential_read(const char *path, uid_t owner, char **token, struct iam_err *err);
+
+/* Whether account is in vault_accounts. */
+int iam_vault_account_listed(const struct iam_host_config *cfg, const char *account);
 
 /* "sha256//<44 base64 chars>" joined by ';' as curl expects. */
 int iam_pin_valid(const char *pin);

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "secmem.h"
 
 void cli_help(const struct iamd_command *cmd)
 {
@@ -104,4 +105,23 @@ int cli_flush_stdout(int r)
 	if (fflush(stdout) == EOF || ferror(stdout))
 		return r ? r : cli_fail("cannot write the output: %s", strerror(errno));
 	return r;
+}
+
+struct iam_api *cli_connect_endpoint(const struct iam_host_config *cfg, struct iam_err *err)
+{
+	struct iam_http_config hc;
+	struct iam_api *api = NULL;
+	char *token = NULL;
+
+	if (!cfg->endpoint) {
+		iam_err_set(err, "endpoint is not set in the configuration: add "
+			    "'endpoint = https://HOST:PORT' (iam.conf(5))");
+		return NULL;
+	}
+	if (iam_credential_read(cfg->host_credential_file, 0, &token, err) == 0) {
+		iam_host_http_config(cfg, &hc);
+		api = iam_api_new(&hc, token, err);
+	}
+	iam_free_secret(token);
+	return api;
 }

@@ -5,6 +5,7 @@
 #ifndef IAMD_CLI_H
 #define IAMD_CLI_H
 
+#include "api_client.h"
 #include "host_config.h"
 
 enum {
@@ -28,6 +29,7 @@ extern const struct iamd_command iamd_cmd_cache_check;
 extern const struct iamd_command iamd_cmd_cache_dump;
 extern const struct iamd_command iamd_cmd_authorized_keys;
 extern const struct iamd_command iamd_cmd_flush_spool;
+extern const struct iamd_command iamd_cmd_rotate;
 
 /* "iamd NAME --help". */
 void cli_help(const struct iamd_command *cmd);
@@ -54,6 +56,10 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * unknown keys are logged as warnings. -ENOENT when the file is missing
  * (cfg then holds the defaults). */
 int cli_load_config(const char *path, struct iam_host_config *cfg, struct iam_err *err);
+
+/* A client of the endpoint with the host credential, as the daemon's;
+ * NULL (err says why) without endpoint or a usable credential. */
+struct iam_api *cli_connect_endpoint(const struct iam_host_config *cfg, struct iam_err *err);
 
 /* Output that did not reach its destination is a failure. */
 int cli_flush_stdout(int r);

@@ -18,26 +18,6 @@
 #include "log.h"
 #include "secmem.h"
 
-/* A client of the endpoint with the host credential, as the daemon's. */
-static struct iam_api *connect_endpoint(const struct iam_host_config *cfg, struct iam_err *err)
-{
-	struct iam_http_config hc;
-	struct iam_api *api = NULL;
-	char *token = NULL;
-
-	if (!cfg->endpoint) {
-		iam_err_set(err, "endpoint is not set in the configuration: add "
-			    "'endpoint = https://HOST:PORT' (iam.conf(5))");
-		return NULL;
-	}
-	if (iam_credential_read(cfg->host_credential_file, 0, &token, err) == 0) {
-		iam_host_http_config(cfg, &hc);
-		api = iam_api_new(&hc, token, err);
-	}
-	iam_free_secret(token);
-	return api;
-}
-
 static void log_result(const struct deliver_result *res, const struct iam_err *err)
 {
 	struct iam_buf line;
@@ -74,7 +54,7 @@ static int flush(const char *config, struct iam_err *err)
 
 	memset(&res, 0, sizeof(res));
 	res.waiting = -1;
-	if (r == 0 && !(api = connect_endpoint(&cfg, err)))
+	if (r == 0 && !(api = cli_connect_endpoint(&cfg, err)))
 		r = -EINVAL;
 	if (r == 0) {
 		r = deliver_round(api, &cfg, &res, err);

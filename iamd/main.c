@@ -17,6 +17,7 @@ static const struct iamd_command *const commands[] = {
 	&iamd_cmd_cache_dump,
 	&iamd_cmd_authorized_keys,
 	&iamd_cmd_flush_spool,
+	&iamd_cmd_rotate,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

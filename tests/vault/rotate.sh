@@ -1,0 +1,197 @@
+#!/bin/sh
+# shellcheck disable=SC3043 # local, as in scripts/hostns.sh (dash and bash have it)
+# iamd rotate against a real iam-policyd, in a private mount namespace
+# whose /etc is an overlay on a tmpfs (chpasswd changes only that copy of
+# the shadow file). Which password an account has is checked through
+# pam_unix (pamtester); which one the vault holds, by opening the sealed
+# text of the endpoint's database with the vault key (tests/vault/
+# seal_tool), as nothing else may. Checked: a rotation sets a new password
+# that the vault holds (current) and the old one stops working; a wrong
+# vault_pubkey or a stopped endpoint changes nothing; an account not in
+# vault_accounts is refused; two rotations at once; and kill -9 at random
+# points of 25 rotations: right after each, the account's password is the
+# vault's current one, or a pending one a journal names, and the next run
+# leaves them equal.
+set -u
+[ -n "${IAM_BUILDDIR:-}" ] && [ -n "${IAM_SRCDIR:-}" ] || { echo "run me from make check"; exit 99; }
+if [ -z "${IAM_VAULT_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+	for t in pamtester chpasswd unshare sqlite3 openssl flock; do
+		command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is missing"; exit 77; }
+	done
+	[ -x "$IAM_BUILDDIR/tests/vault/seal_tool" ] || { echo "SKIP: seal_tool not built"; exit 77; }
+	unshare -m --propagation private true 2>/dev/null || { echo "SKIP: no private mount namespace"; exit 77; }
+	IAM_VAULT_NS=1 exec unshare -m --propagation private sh "$0" "$@"
+	exit 99
+fi
+
+umask 022
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/iam-vault.XXXXXX") || exit 99
+mount -t tmpfs -o mode=0755 tmpfs "$tmp" || exit 99
+cleanup() { endpoint_stop; umount -l /etc 2>/dev/null; umount -l "$tmp"; rmdir "$tmp"; }
+trap cleanup EXIT
+trap 'echo "stopped by a signal"; exit 99' INT TERM
+. "$IAM_SRCDIR/tests/check.sh"
+# shellcheck source=../../scripts/endpoint.sh
+. "$IAM_SRCDIR/scripts/endpoint.sh"
+B=$IAM_BUILDDIR
+iamd=$B/iamd/iamd
+seal_tool=$B/tests/vault/seal_tool
+
+mkdir -p "$tmp/up" "$tmp/work"
+mount -t overlay overlay -o "lowerdir=/etc,upperdir=$tmp/up,workdir=$tmp/work" /etc || exit 99
+mount -t tmpfs -o mode=0755 tmpfs /run || exit 99
+
+endpoint_init "$B" "$tmp" || exit 99
+endpoint_start "$B" "$tmp" || exit 99
+endpoint_ctl host enroll web1 --output "$tmp/web1.cred"
+conf() { # VAULT_PUBKEY: iam.conf for web1
+	cat >"$tmp/iam.conf" <<EOF
+endpoint = $IAM_ENDPOINT
+ca_file = $tmp/state/tls.crt
+host_credential_file = $tmp/web1.cred
+snapshot_pubkey = $(cat "$tmp/state/signing.pub")
+vault_pubkey = $1
+vault_accounts = vrot,vrotbg
+vault_dir = $tmp/vault
+spool_dir = $tmp/spool
+connect_timeout = 1s
+timeout = 3s
+EOF
+}
+conf "$(cat "$tmp/state/vault.pub")"
+add_local() { # NAME PASSWORD
+	printf '%s:x:%s:%s::/tmp:/bin/sh\n' "$1" "$3" "$3" >>/etc/passwd
+	printf '%s:x:%s:\n' "$1" "$3" >>/etc/group
+	printf '%s:%s:19000:0:99999:7:::\n' "$1" "$(openssl passwd -6 "$2")" >>/etc/shadow
+}
+add_local vrot 'first-Local-pw1' 4801
+add_local vrotbg 'bg-Local-pw1' 4802
+add_local vrotother 'other-Local-pw1' 4803
+printf 'auth required pam_unix.so\naccount required pam_unix.so\n' >/etc/pam.d/iam-vaulttest
+
+# A sanitizer build's chpasswd and pamtester run without it; iamd with it.
+preload=''
+if [ -n "${IAM_ASAN_RUNTIME:-}" ]; then
+	libcrypt=$(ldconfig -p | sed -n 's/.*libcrypt\.so\.1 (libc6,x86-64) => //p' | head -n 1)
+	preload="$IAM_ASAN_RUNTIME${libcrypt:+ $libcrypt}"
+fi
+works() { # ACCOUNT PASSWORD: pam_unix takes it
+	printf '%s\n' "$2" | env ${preload:+LD_PRELOAD="$preload"} \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		timeout 30 pamtester iam-vaulttest "$1" authenticate >/dev/null 2>&1
+}
+rotate() { # ACCOUNT: iamd rotate's status; output in $tmp/rotate.out
+	"$iamd" rotate "$1" --config "$tmp/iam.conf" --stderr >"$tmp/rotate.out" 2>&1
+}
+# The vault's version of ACCOUNT in STATE (current, pending): its plaintext,
+# opened with the vault key; empty when there is none.
+vault_pw() {
+	local row id sealed
+	row=$(sqlite3 -separator ' ' "$tmp/state/iam.db" "SELECT escrow_id, sealed FROM vault_secrets
+		WHERE account = '$1' AND state = '$2' ORDER BY version DESC LIMIT 1") || return 1
+	[ -n "$row" ] || return 0
+	id=${row%% *}
+	sealed=${row#* }
+	printf '%s\n' "$sealed" | "$seal_tool" unseal "$tmp/state/vault.key" \
+		"iam-vault host=web1 account=$1 escrow=$id"
+}
+versions() { # ACCOUNT STATE: how many
+	sqlite3 "$tmp/state/iam.db" "SELECT count(*) FROM vault_secrets WHERE account = '$1' AND state = '$2'"
+}
+
+# --- A rotation ---------------------------------------------------------------------
+rotate vrot
+rc=$?
+status 0 $rc "iamd rotate vrot"
+[ $rc -eq 0 ] || show "$tmp/rotate.out"
+has "$tmp/rotate.out" '^vrot: rotated, version [0-9]+ is current$' "rotate says the version"
+lacks "$tmp/rotate.out" "$(vault_pw vrot current)" "the password is not printed"
+pw1=$(vault_pw vrot current)
+[ ${#pw1} -eq 24 ] || fail "the vault's current password has ${#pw1} characters, not 24"
+works vrot "$pw1" || fail "the vault's current password does not log in"
+works vrot 'first-Local-pw1' && fail "the password from before the rotation still works"
+[ ! -e "$tmp/vault/vrot.rotating" ] || fail "a journal is left after a rotation"
+rotate vrot
+status 0 $? "a second rotation"
+pw2=$(vault_pw vrot current)
+[ "$pw2" != "$pw1" ] || fail "the second rotation gave the same password"
+works vrot "$pw2" || fail "the second password does not log in"
+works vrot "$pw1" && fail "the first password still works"
+[ "$(versions vrot current)" = 1 ] || fail "more or less than one current version"
+[ "$(versions vrot superseded)" = 1 ] || fail "the first version is not superseded"
+
+# --- Failures change nothing --------------------------------------------------------
+openssl genpkey -algorithm X25519 -out "$tmp/other.pem" 2>/dev/null
+other=$(openssl pkey -in "$tmp/other.pem" -pubout -outform DER 2>/dev/null | tail -c 32 | base64)
+conf "$other"
+rotate vrot
+status 1 $? "a rotation with another vault_pubkey"
+has "$tmp/rotate.out" 'vault_pubkey' "the refusal names vault_pubkey"
+works vrot "$pw2" || fail "a refused escrow changed the password"
+[ "$(versions vrot pending)" = 0 ] || fail "a refused escrow left a pending version"
+[ ! -e "$tmp/vault/vrot.rotating" ] || fail "a refused escrow left a journal"
+conf "$(cat "$tmp/state/vault.pub")"
+
+endpoint_stop
+rotate vrot
+status 1 $? "a rotation with the endpoint stopped"
+works vrot "$pw2" || fail "the password changed while the endpoint was down"
+[ ! -e "$tmp/vault/vrot.rotating" ] || fail "a journal is left with the endpoint down"
+endpoint_start "$B" "$tmp" || exit 99
+conf "$(cat "$tmp/state/vault.pub")"
+
+rotate vrotother
+status 1 $? "an account not in vault_accounts"
+has "$tmp/rotate.out" 'not in vault_accounts' "the refusal says why"
+works vrotother 'other-Local-pw1' || fail "an unlisted account's password changed"
+
+# --- Two at once ----------------------------------------------------------------------
+"$iamd" rotate vrotbg --config "$tmp/iam.conf" --stderr >"$tmp/a.out" 2>&1 &
+a=$!
+"$iamd" rotate vrotbg --config "$tmp/iam.conf" --stderr >"$tmp/b.out" 2>&1
+rb=$?
+wait $a
+ra=$?
+[ $ra -eq 0 ] || [ $rb -eq 0 ] || { fail "neither of two rotations at once succeeded"; show "$tmp/a.out" "$tmp/b.out"; }
+works vrotbg "$(vault_pw vrotbg current)" || fail "after two rotations at once the vault and the account disagree"
+[ "$(versions vrotbg current)" = 1 ] || fail "two rotations at once left $(versions vrotbg current) current versions"
+
+# --- kill -9 anywhere -------------------------------------------------------------------
+killrun=$B/tests/durability/killrun
+if [ -x "$killrun" ]; then
+	seen_journal=0 i=0
+	while [ $i -lt 25 ]; do
+		i=$((i + 1))
+		"$killrun" 1000 150000 "$iamd" rotate vrot --config "$tmp/iam.conf" --stderr \
+			>"$tmp/kill.out" 2>/dev/null
+		# an orphaned chpasswd holds the rotation lock until it is done
+		[ ! -e "$tmp/vault/vrot.lock" ] || timeout 30 flock "$tmp/vault/vrot.lock" true
+		cur=$(vault_pw vrot current)
+		pending=$(sqlite3 "$tmp/state/iam.db" "SELECT version FROM vault_secrets
+			WHERE account = 'vrot' AND state = 'pending'")
+		want=abandoned # a pending version the password never took
+		if works vrot "$cur"; then
+			:
+		elif [ -e "$tmp/vault/vrot.rotating" ] && works vrot "$(vault_pw vrot pending)"; then
+			seen_journal=$((seen_journal + 1))
+			want=superseded # set: recovery confirms it, the run replaces it
+		else
+			fail "kill $i ($(cat "$tmp/kill.out")): the account's password is neither the vault's current one nor a journalled pending one"
+			break
+		fi
+		rotate vrot
+		rc=$?
+		[ $rc -eq 0 ] || { fail "the run after kill $i failed"; show "$tmp/rotate.out"; break; }
+		works vrot "$(vault_pw vrot current)" || { fail "after kill $i and a run, the vault and the account disagree"; break; }
+		if [ -n "$pending" ]; then
+			got=$(sqlite3 "$tmp/state/iam.db" "SELECT state FROM vault_secrets WHERE version = $pending")
+			[ "$got" = "$want" ] || { fail "kill $i: the interrupted version $pending is $got, not $want"; break; }
+		fi
+	done
+	echo "kill -9 at random points: $i runs, $seen_journal interrupted between chpasswd and confirm"
+fi
+
+[ "$failures" -eq 0 ] && echo PASS && exit 0
+echo "$failures failure(s)"
+exit 1
