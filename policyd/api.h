@@ -170,6 +170,9 @@ void h_vault_escrow(struct req *r, struct reply *out);
 void h_vault_confirm(struct req *r, struct reply *out);
 void h_vault_abandon(struct req *r, struct reply *out);
 void h_vault_history(struct req *r, struct reply *out);
+void h_vault_checkout(struct req *r, struct reply *out);
+void h_vault_checkin(struct req *r, struct reply *out);
+void h_vault_due(struct req *r, struct reply *out);
 
 void h_audit_ingest(struct req *r, struct reply *out);
 void h_audit_list(struct req *r, struct reply *out);

@@ -16,7 +16,7 @@
 struct role_body {
 	char *name, *group, *approval, *approvers, *window, *days, *tz;
 	int64_t max_duration, request_ttl;
-	struct json_object *networks;
+	struct json_object *networks, *secrets;
 	int mfa;
 };
 
@@ -35,6 +35,7 @@ static const struct iam_json_field role_fields[] = {
 	RB("tz", IAM_J_STRING, tz, 0, 64),
 	RB("networks", IAM_J_ARRAY, networks, 0, 0),
 	RB("mfa", IAM_J_BOOL, mfa, 0, 0),
+	RB("secrets", IAM_J_ARRAY, secrets, 0, 0),
 	{ "request_ttl", IAM_J_INT64, offsetof(struct role_body, request_ttl), 0, 0, 60,
 	  MAX_ROLE_DURATION },
 };
@@ -99,6 +100,30 @@ static int check_window(const struct role_body *b, const struct pconfig *cfg,
 	return 0;
 }
 
+/* The local accounts a grant lets its holder check out, "root,bg"; 0, or
+ * -1 with a reply. */
+static int secrets_text(const struct role_body *b, char *out, size_t outsz, struct reply *rp)
+{
+	size_t i, n = b->secrets ? json_object_array_length(b->secrets) : 0, used = 0;
+
+	out[0] = '\0';
+	if (n > 16) {
+		reply_invalid(rp, "secrets", "At most 16 accounts per role.");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(b->secrets, i);
+		const char *name = json_object_get_string(v);
+
+		if (!json_object_is_type(v, json_type_string) || !iam_name_valid(name)) {
+			reply_invalid(rp, "secrets", "secrets[%zu]: expected a local account name", i);
+			return -1;
+		}
+		used += (size_t)snprintf(out + used, outsz - used, "%s%s", i ? "," : "", name);
+	}
+	return 0;
+}
+
 static int check_approval(const struct role_body *b, struct role_row *row, struct reply *out)
 {
 	const char *approval = b->approval ? b->approval : "none";
@@ -134,7 +159,8 @@ static int build_role(struct req *r, const struct role_body *b, struct role_row 
 	row->max_duration = b->max_duration;
 	row->mfa = b->mfa;
 	row->request_ttl = b->request_ttl ? b->request_ttl : r->srv->cfg->request_ttl;
-	if (check_approval(b, row, out) < 0 || check_window(b, r->srv->cfg, row, out) < 0)
+	if (check_approval(b, row, out) < 0 || check_window(b, r->srv->cfg, row, out) < 0 ||
+	    secrets_text(b, row->secrets, sizeof(row->secrets), out) < 0)
 		return -1;
 	return networks_text(b, row->networks, sizeof(row->networks), out);
 }

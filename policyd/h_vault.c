@@ -167,30 +167,53 @@ static int add_version(void *ctx, const struct vault_row *v)
 	return ST_OK;
 }
 
-/* GET /v1/vault/HOST[?account=NAME]: versions, never a sealed text. */
+static int add_checkout(void *ctx, const struct checkout_row *c)
+{
+	struct history_ctx *h = ctx;
+	struct json_object *o = json_object_new_object();
+
+	iam_json_add_str(o, "account", c->account);
+	iam_json_add_str(o, "user", c->user);
+	iam_json_add_int(o, "version", c->version);
+	iam_json_add_int(o, "grant", c->request_id);
+	iam_json_add_int(o, "at", c->at);
+	iam_json_add_int(o, "until", c->until);
+	iam_json_add_str(o, "grant_state", c->grant_state);
+	json_object_array_add(h->list, o);
+	return ST_OK;
+}
+
+/* GET /v1/vault/HOST[?account=NAME]: versions and check-outs, never a
+ * sealed text. */
 void h_vault_history(struct req *r, struct reply *out)
 {
 	const char *account = query_arg(r, "account");
 	struct history_ctx h = { r->params[0], json_object_new_array() };
+	struct history_ctx co = { r->params[0], json_object_new_array() };
 	struct json_object *body;
 	struct host_row host;
 	int rc;
 
 	if (account && !iam_name_valid(account)) {
 		reply_invalid(out, "account", "expected a local account name");
-		json_object_put(h.list);
-		return;
+		rc = ST_ERROR;
+	} else {
+		rc = store_host_get(r->st, r->params[0], &host);
+		if (rc == ST_OK)
+			rc = store_vault_list(r->st, host.id, account, add_version, &h);
+		if (rc == ST_OK)
+			rc = store_vault_checkouts(r->st, host.id, account, add_checkout, &co);
+		if (rc != ST_OK)
+			reply_store_error(out, rc, "host", r->params[0]);
 	}
-	rc = store_host_get(r->st, r->params[0], &host);
-	if (rc == ST_OK)
-		rc = store_vault_list(r->st, host.id, account, add_version, &h);
 	if (rc != ST_OK) {
 		json_object_put(h.list);
-		reply_store_error(out, rc, "host", r->params[0]);
+		json_object_put(co.list);
 		return;
 	}
 	body = json_object_new_object();
 	iam_json_add_str(body, "host", host.name);
 	json_object_object_add(body, "versions", h.list);
+	json_object_object_add(body, "checkouts", co.list);
 	reply_json(out, 200, body);
 }

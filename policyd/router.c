@@ -82,6 +82,9 @@ static const struct route routes[] = {
 	{ "POST", "/v1/vault/escrow", h_vault_escrow, A_HOST },
 	{ "POST", "/v1/vault/confirm", h_vault_confirm, A_HOST },
 	{ "POST", "/v1/vault/abandon", h_vault_abandon, A_HOST },
+	{ "POST", "/v1/vault/checkout", h_vault_checkout, A_USER },
+	{ "POST", "/v1/vault/checkin", h_vault_checkin, A_USER },
+	{ "GET", "/v1/vault/due", h_vault_due, A_HOST },
 	{ "GET", "/v1/vault/*", h_vault_history, A_ADMIN },
 
 	{ "POST", "/v1/audit/events", h_audit_ingest, A_HOST },

@@ -269,6 +269,7 @@ struct role_row {
 	char networks[4096];        /* canonical CIDRs joined by ',' */
 	int mfa;
 	int64_t request_ttl;
+	char secrets[544];          /* local accounts for check-out, joined by ',' */
 };
 
 int store_role_create(struct store *st, const struct role_row *r, const char *actor,
@@ -427,6 +428,43 @@ int store_vault_abandon(struct store *st, int64_t host_id, const char *host,
  * is NULL), newest first, without the sealed text. */
 int store_vault_list(struct store *st, int64_t host_id, const char *account,
 		     int (*fn)(void *ctx, const struct vault_row *v), void *ctx);
+
+/* The sealed text of the account's version in state ("current" or
+ * "pending"), newest first; ST_NOTFOUND when there is none. */
+int store_vault_sealed(struct store *st, int64_t host_id, const char *account,
+		       const char *state, struct vault_row *row, char *sealed, size_t sealedsz);
+
+struct vault_checkout {
+	int64_t host_id;
+	const char *host, *account;
+	int64_t version, pending;     /* pending: 0 when none was revealed */
+	int64_t request_id, user_id;  /* the grant that allowed it, its holder */
+	const char *role;
+};
+
+/* Records a check-out and audits it (vault.checkout), before anything is
+ * revealed: an unrecorded reveal must not happen. */
+int store_vault_checkout(struct store *st, const struct vault_checkout *c, const char *source,
+			 time_t now);
+
+struct checkout_row {
+	char account[IAM_NAME_MAX + 1];
+	char user[IAM_NAME_MAX + 1];
+	int64_t version, request_id, at;
+	int64_t until;          /* the grant's not_after */
+	char grant_state[16];   /* the grant's stored state */
+};
+
+/* Check-outs of a host's account (all accounts when NULL), newest first. */
+int store_vault_checkouts(struct store *st, int64_t host_id, const char *account,
+			  int (*fn)(void *ctx, const struct checkout_row *c), void *ctx);
+/* The user's latest check-out of the account whose grant is still active:
+ * *request_id, or ST_NOTFOUND. */
+int store_vault_open_checkout(struct store *st, int64_t host_id, const char *account,
+			      int64_t user_id, time_t now, int64_t *request_id);
+/* The host's accounts due for rotation: read by a check-out whose grant
+ * has ended, and not rotated since. */
+int store_vault_due(struct store *st, int64_t host_id, time_t now, struct json_object **accounts);
 
 /* --- Snapshot and audit ----------------------------------------------- */
 

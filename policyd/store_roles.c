@@ -9,7 +9,8 @@
 #define ROLE_COLUMNS \
 	"SELECT r.id, r.name, g.name, r.group_id, r.max_duration, r.approval," \
 	" COALESCE(a.name, ''), COALESCE(r.approvers_group_id, 0), r.window, r.days, r.tz," \
-	" r.networks, r.mfa, r.request_ttl FROM roles r JOIN groups g ON g.id = r.group_id" \
+	" r.networks, r.mfa, r.request_ttl, r.secrets FROM roles r" \
+	" JOIN groups g ON g.id = r.group_id" \
 	" LEFT JOIN groups a ON a.id = r.approvers_group_id "
 
 static void read_role(sqlite3_stmt *s, void *row)
@@ -30,6 +31,7 @@ static void read_role(sqlite3_stmt *s, void *row)
 	st_col_text(s, 11, r->networks, sizeof(r->networks));
 	r->mfa = sqlite3_column_int(s, 12);
 	r->request_ttl = sqlite3_column_int64(s, 13);
+	st_col_text(s, 14, r->secrets, sizeof(r->secrets));
 }
 
 int st_role_row(sqlite3 *db, const char *name, struct role_row *out)
@@ -89,6 +91,7 @@ static struct json_object *role_audit_data(const struct role_row *in)
 	json_object_object_add(data, "tz", json_object_new_string(in->tz));
 	json_object_object_add(data, "networks", json_object_new_string(in->networks));
 	json_object_object_add(data, "mfa", json_object_new_boolean(in->mfa));
+	json_object_object_add(data, "secrets", json_object_new_string(in->secrets));
 	return data;
 }
 
@@ -117,10 +120,11 @@ static int create_role(sqlite3 *db, void *arg)
 	if (r == ST_OK)
 		r = st_exec(db, "INSERT INTO roles (name, group_id, max_duration, approval,"
 			    " approvers_group_id, window, days, tz, networks, mfa, request_ttl,"
-			    " created_at) VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)",
-			    "tiitittttiii", in->name, group_id, in->max_duration, in->approval,
+			    " created_at, secrets) VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?,"
+			    " ?, ?)",
+			    "tiitittttiiit", in->name, group_id, in->max_duration, in->approval,
 			    approvers, in->window, in->days, in->tz, in->networks,
-			    (int64_t)in->mfa, in->request_ttl, (int64_t)c->now);
+			    (int64_t)in->mfa, in->request_ttl, (int64_t)c->now, in->secrets);
 	if (r != ST_OK)
 		return r;
 	data = role_audit_data(in);

@@ -104,5 +104,18 @@ static const char *const migration_3 =
 	"CREATE UNIQUE INDEX vault_one_current ON vault_secrets(host_id, account)"
 	" WHERE state = 'current';";
 
-const char *const store_migrations[] = { migration_1, migration_2, migration_3 };
+/* The vault's check-outs: a role may name local accounts whose escrowed
+ * passwords the holders of its grants may read, on the grant's host; each
+ * read is kept, with the grant that allowed it, so that the host can be
+ * told to rotate the password once that grant has ended. */
+static const char *const migration_4 =
+	"ALTER TABLE roles ADD COLUMN secrets TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE vault_checkouts (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" host_id INTEGER NOT NULL REFERENCES hosts(id), account TEXT NOT NULL,"
+	" version INTEGER NOT NULL REFERENCES vault_secrets(version),"
+	" request_id INTEGER NOT NULL REFERENCES requests(id),"
+	" user_id INTEGER NOT NULL REFERENCES users(id), at INTEGER NOT NULL);"
+	"CREATE INDEX vault_checkouts_account ON vault_checkouts(host_id, account, at);";
+
+const char *const store_migrations[] = { migration_1, migration_2, migration_3, migration_4 };
 const int store_migration_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -199,3 +199,155 @@ int store_vault_list(struct store *st, int64_t host_id, const char *account,
 	sqlite3_finalize(s);
 	return r;
 }
+
+int store_vault_sealed(struct store *st, int64_t host_id, const char *account,
+		       const char *state, struct vault_row *row, char *sealed, size_t sealedsz)
+{
+	sqlite3 *db = st_db(st);
+	sqlite3_stmt *s = NULL;
+	int r, step;
+
+	memset(row, 0, sizeof(*row));
+	sealed[0] = '\0';
+	if (!db)
+		return ST_ERROR;
+	r = st_prepare(db, "SELECT " VAULT_COLS ", sealed FROM vault_secrets WHERE host_id = ?"
+		       " AND account = ? AND state = ? ORDER BY version DESC LIMIT 1", &s);
+	if (r == ST_OK) {
+		sqlite3_bind_int64(s, 1, host_id);
+		sqlite3_bind_text(s, 2, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, state, -1, SQLITE_STATIC);
+		step = sqlite3_step(s);
+		if (step == SQLITE_ROW) {
+			read_vault_row(s, row);
+			st_col_text(s, 6, sealed, sealedsz);
+		} else {
+			r = st_no_row(db, step, "vault version");
+		}
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+struct checkout_tx {
+	const struct vault_checkout *c;
+	const char *source;
+	time_t now;
+};
+
+static int checkout_tx(sqlite3 *db, void *arg)
+{
+	const struct checkout_tx *t = arg;
+	const struct vault_checkout *c = t->c;
+	struct json_object *data;
+	/* the highest version revealed: any version above it was made after */
+	int r = st_exec(db, "INSERT INTO vault_checkouts (host_id, account, version, request_id,"
+			" user_id, at) VALUES (?, ?, ?, ?, ?, ?)", "itiiii", c->host_id, c->account,
+			c->pending > c->version ? c->pending : c->version, c->request_id,
+			c->user_id, (int64_t)t->now);
+
+	if (r != ST_OK)
+		return r;
+	data = json_object_new_object();
+	json_object_object_add(data, "host", json_object_new_string(c->host));
+	json_object_object_add(data, "account", json_object_new_string(c->account));
+	json_object_object_add(data, "version", json_object_new_int64(c->version));
+	if (c->pending)
+		json_object_object_add(data, "pending_version", json_object_new_int64(c->pending));
+	json_object_object_add(data, "grant", json_object_new_int64(c->request_id));
+	json_object_object_add(data, "role", json_object_new_string(c->role));
+	r = st_audit(db, t->now, t->source, NULL, "vault.checkout", NULL, data);
+	json_object_put(data);
+	return r;
+}
+
+int store_vault_checkout(struct store *st, const struct vault_checkout *c, const char *source,
+			 time_t now)
+{
+	struct checkout_tx t = { c, source, now };
+
+	return st_tx(st, checkout_tx, &t);
+}
+
+int store_vault_checkouts(struct store *st, int64_t host_id, const char *account,
+			  int (*fn)(void *ctx, const struct checkout_row *c), void *ctx)
+{
+	sqlite3 *db = st_db(st);
+	sqlite3_stmt *s = NULL;
+	struct checkout_row c;
+	int r, step = SQLITE_DONE;
+
+	if (!db)
+		return ST_ERROR;
+	r = st_prepare(db, "SELECT c.account, u.name, c.version, c.request_id, c.at, q.not_after,"
+		       " q.state FROM vault_checkouts c JOIN users u ON u.id = c.user_id"
+		       " JOIN requests q ON q.id = c.request_id WHERE c.host_id = ?1"
+		       " AND (?2 IS NULL OR c.account = ?2) ORDER BY c.id DESC", &s);
+	if (r == ST_OK) {
+		sqlite3_bind_int64(s, 1, host_id);
+		if (account)
+			sqlite3_bind_text(s, 2, account, -1, SQLITE_STATIC);
+	}
+	while (r == ST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof(c));
+		st_col_text(s, 0, c.account, sizeof(c.account));
+		st_col_text(s, 1, c.user, sizeof(c.user));
+		c.version = sqlite3_column_int64(s, 2);
+		c.request_id = sqlite3_column_int64(s, 3);
+		c.at = sqlite3_column_int64(s, 4);
+		c.until = sqlite3_column_int64(s, 5);
+		st_col_text(s, 6, c.grant_state, sizeof(c.grant_state));
+		r = fn(ctx, &c);
+	}
+	if (r == ST_OK && step != SQLITE_DONE)
+		r = st_rc(db, step, "vault check-outs");
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* A grant still running: approved, and not past its end. */
+#define GRANT_ACTIVE "q.state = 'approved' AND q.not_after > ?"
+
+int store_vault_open_checkout(struct store *st, int64_t host_id, const char *account,
+			      int64_t user_id, time_t now, int64_t *request_id)
+{
+	sqlite3 *db = st_db(st);
+
+	return db ? st_int(db, request_id, "SELECT c.request_id FROM vault_checkouts c"
+			   " JOIN requests q ON q.id = c.request_id WHERE c.host_id = ?"
+			   " AND c.account = ? AND c.user_id = ? AND " GRANT_ACTIVE
+			   " ORDER BY c.id DESC LIMIT 1", "itii", host_id, account, user_id,
+			   (int64_t)now)
+		  : ST_ERROR;
+}
+
+int store_vault_due(struct store *st, int64_t host_id, time_t now, struct json_object **accounts)
+{
+	sqlite3 *db = st_db(st);
+	sqlite3_stmt *s = NULL;
+	int r, step = SQLITE_DONE;
+
+	*accounts = json_object_new_array();
+	if (!db)
+		return ST_ERROR;
+	/* a version above the highest one revealed was made after the
+	 * check-out; once it has been set, the revealed password is gone */
+	r = st_prepare(db, "SELECT DISTINCT c.account FROM vault_checkouts c"
+		       " JOIN requests q ON q.id = c.request_id WHERE c.host_id = ?1"
+		       " AND NOT (q.state = 'approved' AND q.not_after > ?2)"
+		       " AND NOT EXISTS (SELECT 1 FROM vault_secrets v WHERE v.host_id = c.host_id"
+		       " AND v.account = c.account AND v.state IN ('current', 'superseded')"
+		       " AND v.version > c.version)"
+		       " ORDER BY c.account", &s);
+	if (r == ST_OK) {
+		sqlite3_bind_int64(s, 1, host_id);
+		sqlite3_bind_int64(s, 2, (int64_t)now);
+	}
+	while (r == ST_OK && (step = sqlite3_step(s)) == SQLITE_ROW)
+		json_object_array_add(*accounts, json_object_new_string(
+			(const char *)sqlite3_column_text(s, 0)));
+	if (r == ST_OK && step != SQLITE_DONE)
+		r = st_rc(db, step, "vault due");
+	sqlite3_finalize(s);
+	return r;
+}

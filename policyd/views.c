@@ -106,6 +106,7 @@ struct json_object *role_json(struct store *st, const struct role_row *r)
 	json_object_object_add(o, "networks", networks_json(r->networks));
 	json_object_object_add(o, "mfa", json_object_new_boolean(r->mfa));
 	add_int(o, "request_ttl", r->request_ttl);
+	json_object_object_add(o, "secrets", networks_json(r->secrets));
 	store_role_eligible(st, r->id, &users, &groups);
 	json_object_object_add(o, "eligible_users", users ? users : json_object_new_array());
 	json_object_object_add(o, "eligible_groups", groups ? groups : json_object_new_array());

@@ -33,7 +33,7 @@ static int setup(void **state)
 	FILE *f;
 
 	(void)state;
-	testenv_start(&env, 0, NULL);
+	testenv_start(&env, TESTENV_FAKETIME, NULL);
 	web1 = enroll_host(&env, "web1.example");
 	web2 = enroll_host(&env, "web2.example");
 	snprintf(path, sizeof(path), "%s/vault.pub", env.state);
@@ -250,6 +250,211 @@ static void test_nothing_revealed(void **state)
 	verify_audit_chain(&env, last);
 }
 
+/* The current version of web1's root after test_rotation_lifecycle is
+ * secret2. */
+static char *ops, *boss, *other;
+
+static void setup_people(void)
+{
+	make_user(&env, "ops1", "ops1-Secret-42");
+	make_user(&env, "boss1", "boss1-Secret-42");
+	make_user(&env, "other1", "other1-Secret-42");
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/groups", "{\"name\":\"vaultmgr\"}"), 201);
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/groups/vaultmgr/members",
+			     "{\"user\":\"boss1\"}"), 200);
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/roles",
+			     "{\"name\":\"rootpw\",\"max_duration\":3600,\"approval\":\"required\","
+			     "\"approvers\":\"vaultmgr\",\"secrets\":[\"root\"]}"), 201);
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/roles/rootpw/eligible",
+			     "{\"user\":\"ops1\"}"), 200);
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/roles",
+			     "{\"name\":\"bgpw\",\"max_duration\":600,\"mfa\":true,"
+			     "\"secrets\":[\"breakglass\"]}"), 201);
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/roles/bgpw/eligible",
+			     "{\"user\":\"ops1\"}"), 200);
+	ops = login(&env, "ops1", "ops1-Secret-42");
+	boss = login(&env, "boss1", "boss1-Secret-42");
+	other = login(&env, "other1", "other1-Secret-42");
+}
+
+static long checkout(const char *token, const char *host, const char *account)
+{
+	return apif(&env, token, "POST", "/v1/vault/checkout",
+		    "{\"host\":\"%s\",\"account\":\"%s\"}", host, account);
+}
+
+static int64_t grant_for(const char *token, const char *role, const char *host)
+{
+	assert_int_equal(apif(&env, token, "POST", "/v1/requests",
+			      "{\"role\":\"%s\",\"duration\":600,\"reason\":\"INC-9 root needed\","
+			      "\"host\":\"%s\"}", role, host), 201);
+	return jint(&env, "id");
+}
+
+static long approve(int64_t id)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/v1/requests/%lld/approve", (long long)id);
+	return apif(&env, boss, "POST", path, "{\"reason\":\"ok\"}");
+}
+
+/* What GET /v1/vault/due tells web1. */
+static const char *due(void)
+{
+	static char list[128];
+	struct json_object *a;
+	size_t i;
+
+	assert_int_equal(api(&env, web1, "GET", "/v1/vault/due", NULL), 200);
+	a = jget(&env, "accounts");
+	list[0] = '\0';
+	for (i = 0; a && i < json_object_array_length(a); i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "",
+			 json_object_get_string(json_object_array_get_idx(a, i)));
+	return list;
+}
+
+static void rotate_web1_root(const char *escrow_id, const char *secret)
+{
+	char *sealed = seal_for(NULL, "web1.example", "root", escrow_id, secret);
+
+	assert_int_equal(escrow(web1, "root", escrow_id, sealed), 201);
+	assert_int_equal(decide(web1, "confirm", "root", escrow_id), 200);
+	free(sealed);
+}
+
+static void test_checkout_needs_a_grant(void **state)
+{
+	int64_t id;
+
+	(void)state;
+	setup_people();
+	assert_int_equal(checkout(ops, "web1.example", "root"), 403);
+	assert_string_equal(ecode(&env), "no_grant");
+	assert_int_equal(checkout(other, "web1.example", "root"), 403);
+	assert_int_equal(checkout(ops, "web1.example", "nobodyslisted"), 403);
+	assert_string_equal(ecode(&env), "not_eligible");
+	assert_int_equal(checkout(ops, "nosuch.example", "root"), 404);
+	assert_int_equal(checkout(web1, "web1.example", "root"), 403);
+	assert_int_equal(checkout(env.admin, "web1.example", "root"), 403);
+	id = grant_for(ops, "rootpw", "web1.example");
+	/* pending: not yet */
+	assert_int_equal(checkout(ops, "web1.example", "root"), 403);
+	/* nobody approves their own */
+	assert_int_equal(apif(&env, ops, "POST", "/v1/requests/1/approve", "{\"reason\":\"me\"}") / 100, 4);
+	assert_int_equal(approve(id), 200);
+	assert_int_equal(checkout(ops, "web1.example", "root"), 200);
+	assert_string_equal(jstr(&env, "password"), secret2);
+	assert_int_equal(jint(&env, "grant"), id);
+	assert_null(jget(&env, "pending"));
+	/* the grant is for web1: web2's root stays closed */
+	assert_int_equal(checkout(ops, "web2.example", "root"), 403);
+	assert_string_equal(due(), "");
+}
+
+static void test_checkin_then_rotation(void **state)
+{
+	(void)state;
+	assert_int_equal(apif(&env, ops, "POST", "/v1/vault/checkin",
+			      "{\"host\":\"web1.example\",\"account\":\"root\"}"), 200);
+	assert_string_equal(jstr(&env, "state"), "revoked");
+	assert_int_equal(checkout(ops, "web1.example", "root"), 403);
+	assert_int_equal(apif(&env, ops, "POST", "/v1/vault/checkin",
+			      "{\"host\":\"web1.example\",\"account\":\"root\"}"), 404);
+	assert_string_equal(due(), "root");
+	assert_int_equal(api(&env, web2, "GET", "/v1/vault/due", NULL), 200);
+	assert_int_equal(json_object_array_length(jget(&env, "accounts")), 0);
+	rotate_web1_root("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01", "third-Root-Passw0rd-0001");
+	assert_string_equal(due(), "");
+}
+
+static void test_expiry_then_rotation(void **state)
+{
+	int64_t id;
+
+	(void)state;
+	id = grant_for(ops, "rootpw", "web1.example");
+	assert_int_equal(approve(id), 200);
+	assert_int_equal(checkout(ops, "web1.example", "root"), 200);
+	assert_string_equal(jstr(&env, "password"), "third-Root-Passw0rd-0001");
+	assert_string_equal(due(), "");
+	testenv_shift_clock(&env, 601);
+	assert_string_equal(due(), "root");
+	assert_int_equal(checkout(ops, "web1.example", "root"), 403);
+	rotate_web1_root("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa02", "fourth-Root-Passw0rd-0002");
+	assert_string_equal(due(), "");
+}
+
+/* In the window between the host setting a password and confirming it,
+ * either may be the account's: the check-out gives both, and the
+ * rotation that ends the check-out must come after both. */
+static void test_checkout_during_rotation(void **state)
+{
+	char *sealed = seal_for(NULL, "web1.example", "root", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa03",
+				"fifth-Root-Passw0rd-0003");
+	int64_t id;
+
+	(void)state;
+	assert_int_equal(escrow(web1, "root", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa03", sealed), 201);
+	id = grant_for(ops, "rootpw", "web1.example");
+	assert_int_equal(approve(id), 200);
+	assert_int_equal(checkout(ops, "web1.example", "root"), 200);
+	assert_string_equal(jstr(&env, "password"), "fourth-Root-Passw0rd-0002");
+	assert_string_equal(jstr(&env, "pending.password"), "fifth-Root-Passw0rd-0003");
+	assert_int_equal(decide(web1, "confirm", "root", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa03"), 200);
+	testenv_shift_clock(&env, 601);
+	/* the confirmed version was revealed too: still due */
+	assert_string_equal(due(), "root");
+	rotate_web1_root("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa04", "sixth-Root-Passw0rd-0004");
+	assert_string_equal(due(), "");
+	free(sealed);
+}
+
+static void test_checkout_mfa_role(void **state)
+{
+	char *sealed = seal_for(NULL, "web1.example", "breakglass", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb01",
+				"bg-Passw0rd-0001");
+	char *secret;
+	char code[7];
+
+	(void)state;
+	assert_int_equal(escrow(web1, "breakglass", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb01", sealed), 201);
+	assert_int_equal(decide(web1, "confirm", "breakglass", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb01"), 200);
+	free(ops); /* the clock moved past the session's lifetime */
+	ops = login(&env, "ops1", "ops1-Secret-42");
+	secret = enroll_totp(&env, "ops1");
+	totp_code(&env, secret, 0, code);
+	assert_int_equal(apif(&env, ops, "POST", "/v1/requests",
+			      "{\"role\":\"bgpw\",\"duration\":300,\"reason\":\"INC-10\","
+			      "\"host\":\"web1.example\",\"code\":\"%s\"}", code), 201);
+	/* the session was opened without a code */
+	assert_int_equal(checkout(ops, "web1.example", "breakglass"), 401);
+	assert_string_equal(ecode(&env), "mfa_required");
+	free(secret);
+	free(sealed);
+}
+
+/* Every check-out and refused attempt is in the audit log, without a
+ * password; the history lists who checked out what. */
+static void test_checkouts_audited(void **state)
+{
+	const char *all;
+
+	(void)state;
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/vault/web1.example?account=root", NULL), 200);
+	assert_int_equal(json_object_array_length(jget(&env, "checkouts")), 3);
+	assert_null(strstr(json_object_to_json_string(env.body), "Passw0rd"));
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/audit?limit=1000", NULL), 200);
+	all = json_object_to_json_string(env.body);
+	assert_non_null(strstr(all, "vault.checkout\""));
+	assert_non_null(strstr(all, "vault.checkout.deny"));
+	assert_null(strstr(all, "Passw0rd"));
+	free(ops);
+	free(boss);
+	free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +463,12 @@ int main(void)
 		cmocka_unit_test(test_refused_texts),
 		cmocka_unit_test(test_who_may_call),
 		cmocka_unit_test(test_nothing_revealed),
+		cmocka_unit_test(test_checkout_needs_a_grant),
+		cmocka_unit_test(test_checkin_then_rotation),
+		cmocka_unit_test(test_expiry_then_rotation),
+		cmocka_unit_test(test_checkout_during_rotation),
+		cmocka_unit_test(test_checkout_mfa_role),
+		cmocka_unit_test(test_checkouts_audited),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
