@@ -77,10 +77,8 @@ int iam_pin_valid(const char *pin)
 	}
 }
 
-/* Calls fn for each name of the vault_accounts list; stops at the first
- * non-zero result and returns it. */
-static int each_vault_account(const char *list,
-			      int (*fn)(const char *name, const void *ctx), const void *ctx)
+int iam_vault_accounts_each(const char *list, int (*fn)(const char *name, const void *ctx),
+			    const void *ctx)
 {
 	char name[IAM_NAME_MAX + 2];
 	const char *p = list;
@@ -114,7 +112,7 @@ static int name_is(const char *name, const void *ctx)
 int iam_vault_account_listed(const struct iam_host_config *cfg, const char *account)
 {
 	return cfg->vault_accounts &&
-	       each_vault_account(cfg->vault_accounts, name_is, account) == 1;
+	       iam_vault_accounts_each(cfg->vault_accounts, name_is, account) == 1;
 }
 
 static int check_vault(const struct iam_host_config *cfg, struct iam_err *err)
@@ -126,7 +124,7 @@ static int check_vault(const struct iam_host_config *cfg, struct iam_err *err)
 	}
 	if (!cfg->vault_accounts)
 		return 0;
-	if (!cfg->vault_accounts[0] || each_vault_account(cfg->vault_accounts, name_bad, NULL)) {
+	if (!cfg->vault_accounts[0] || iam_vault_accounts_each(cfg->vault_accounts, name_bad, NULL)) {
 		iam_err_set(err, "vault_accounts must be local account names joined by ',' "
 			    "(root,breakglass)");
 		return -EINVAL;

@@ -64,6 +64,10 @@ void iam_host_http_config(const struct iam_host_config *cfg, struct iam_http_con
  * wiped and freed by the caller with iam_free_secret(). */
 int iam_credential_read(const char *path, uid_t owner, char **token, struct iam_err *err);
 
+/* Calls fn for each name of a vault_accounts list; stops at the first
+ * non-zero result and returns it. */
+int iam_vault_accounts_each(const char *list, int (*fn)(const char *name, const void *ctx),
+			    const void *ctx);
 /* Whether account is in vault_accounts. */
 int iam_vault_account_listed(const struct iam_host_config *cfg, const char *account);
 

@@ -211,3 +211,19 @@ int cli_run(struct cli_ctx *c, const struct cli_args *a, const char *method,
 	json_object_put(answer);
 	return r;
 }
+
+int cli_post_with_code(struct cli_ctx *c, const char *path, struct cli_body *b,
+		       struct json_object **out)
+{
+	char *code = NULL;
+	int r = cli_call(c, "POST", path, b, out);
+
+	if (r != CLI_EXIT_AUTH || strcmp(c->aerr.code, "mfa_required") != 0)
+		return r;
+	r = cli_get_code(c, &code);
+	if (r != 0)
+		return r;
+	cli_body_secret(b, "code", code);
+	iam_free_secret(code);
+	return cli_call(c, "POST", path, b, out);
+}

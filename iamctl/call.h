@@ -43,6 +43,10 @@ int cli_path(struct cli_ctx *c, char *out, size_t outsz, const char *fmt, ...);
  */
 int cli_call(struct cli_ctx *c, const char *method, const char *path,
 	     struct cli_body *body, struct json_object **out);
+/* POST path with body; when the endpoint wants a fresh TOTP code (a role
+ * with MFA), asks for one and sends the request again, once. */
+int cli_post_with_code(struct cli_ctx *c, const char *path, struct cli_body *b,
+		       struct json_object **out);
 
 /* Prints an answer in human form; returns an exit status. */
 typedef int (*cli_print_fn)(struct cli_ctx *c, const struct cli_args *a,

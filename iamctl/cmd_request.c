@@ -146,30 +146,12 @@ static int elevate_body(struct cli_ctx *c, const struct cli_args *a, struct cli_
 	return 0;
 }
 
-/* POST path with body; when the role wants a fresh TOTP code, ask for one
- * and send the request again, once. */
-static int post_with_code(struct cli_ctx *c, const char *path, struct cli_body *b,
-			  struct json_object **out)
-{
-	char *code = NULL;
-	int r = cli_call(c, "POST", path, b, out);
-
-	if (r != CLI_EXIT_AUTH || strcmp(c->aerr.code, "mfa_required") != 0)
-		return r;
-	r = cli_get_code(c, &code);
-	if (r != 0)
-		return r;
-	cli_body_secret(b, "code", code);
-	iam_free_secret(code);
-	return cli_call(c, "POST", path, b, out);
-}
-
 /* Posts the body, prints the outcome, frees the body. */
 static int post_and_print(struct cli_ctx *c, const struct cli_args *a, const char *path,
 			  struct cli_body *body)
 {
 	struct json_object *obj = NULL;
-	int r = post_with_code(c, path, body, &obj);
+	int r = cli_post_with_code(c, path, body, &obj);
 
 	cli_body_free(body);
 	if (r == 0)

@@ -58,6 +58,7 @@ static const struct out_field role_fields[] = {
 	{ "Networks", NULL, OUT_FN, role_networks },
 	{ "MFA", "mfa", OUT_BOOL, NULL },
 	{ "Request TTL", "request_ttl", OUT_DURATION, NULL },
+	{ "Check-out", "secrets", OUT_LIST, NULL },
 	{ "Eligible users", "eligible_users", OUT_LIST, NULL },
 	{ "Eligible groups", "eligible_groups", OUT_LIST, NULL },
 };
@@ -162,6 +163,31 @@ static int add_networks(struct cli_ctx *c, const struct cli_args *a, struct cli_
 	return 0;
 }
 
+/* --secret root,breakglass: local accounts whose passwords a grant lets its
+ * holder check out from the vault. */
+static int add_secrets(struct cli_ctx *c, const struct cli_args *a, struct cli_body *b)
+{
+	const char *list = cli_opt(a, "secret"), *p;
+	struct json_object *arr;
+	char name[64];
+	int r = 0;
+
+	if (!list)
+		return 0;
+	arr = json_object_new_array();
+	for (p = list; r == 0 && *p;) {
+		size_t n = strcspn(p, ",");
+
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), p);
+		r = cli_check_name(c, "--secret", name);
+		if (r == 0 && json_object_array_add(arr, json_object_new_string(name)) < 0)
+			b->oom = 1;
+		p += n + (p[n] == ',');
+	}
+	cli_body_add(b, "secrets", arr);
+	return r;
+}
+
 static int add_durations(struct cli_ctx *c, const struct cli_args *a, struct cli_body *b)
 {
 	const char *max = cli_opt(a, "max-duration"), *ttl = cli_opt(a, "request-ttl");
@@ -200,6 +226,8 @@ static int run_add(struct cli_ctx *c, const struct cli_args *a)
 		r = add_window(c, a, &body);
 	if (r == 0)
 		r = add_networks(c, a, &body);
+	if (r == 0)
+		r = add_secrets(c, a, &body);
 	if (cli_flag(a, "mfa"))
 		cli_body_bool(&body, "mfa", 1);
 	if (r != 0) {
@@ -285,6 +313,7 @@ static const struct cli_opt_spec add_opts[] = {
 	{ "mfa", 0, no_argument },
 	{ "group", 0, required_argument },
 	{ "request-ttl", 0, required_argument },
+	{ "secret", 0, required_argument },
 	{ NULL, 0, 0 },
 };
 
@@ -302,7 +331,7 @@ static const struct cli_command commands[] = {
 	{ "role add",
 	  "NAME --max-duration DUR [--approval none|required] [--approvers GROUP] "
 	  "[--window HH:MM-HH:MM] [--days LIST] [--tz ZONE] [--from CIDR[,CIDR...]] [--mfa] "
-	  "[--group GROUP] [--request-ttl DUR]",
+	  "[--group GROUP] [--request-ttl DUR] [--secret ACCOUNT[,ACCOUNT...]]",
 	  "Create a role that eligible users can activate for a bounded time.",
 	  "      --max-duration DUR    the longest grant, 1s to 30d (e.g. 2h)\n"
 	  "      --approval MODE       none (default) or required\n"
@@ -314,7 +343,9 @@ static const struct cli_command commands[] = {
 	  "      --mfa                 activation needs a fresh TOTP code\n"
 	  "      --group GROUP         the unix group grants put holders into\n"
 	  "                            (default: the role's name; must not exist)\n"
-	  "      --request-ttl DUR     how long a request may wait for approval\n",
+	  "      --request-ttl DUR     how long a request may wait for approval\n"
+	  "      --secret ACCOUNT,...  local accounts whose vaulted passwords a grant\n"
+	  "                            lets its holder check out on its host\n",
 	  add_opts, 1, 1, CLI_ACT_ADMIN, run_add },
 	{ "role eligible", "ROLE (--user USER | --group GROUP)",
 	  "Make a user, or every member of a group, eligible for a role.",

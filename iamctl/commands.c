@@ -7,7 +7,7 @@
 static const struct cli_command_table *const all_tables[] = {
 	&cli_session_commands, &cli_passwd_commands, &cli_user_commands, &cli_key_commands,
 	&cli_mfa_commands, &cli_group_commands, &cli_host_commands, &cli_role_commands,
-	&cli_request_commands, &cli_audit_commands, &cli_doctor_commands,
+	&cli_request_commands, &cli_secret_commands, &cli_audit_commands, &cli_doctor_commands,
 };
 
 /* How many of the name's words argv starts with, if it starts with all of

@@ -75,5 +75,6 @@ extern const struct cli_command_table cli_role_commands;
 extern const struct cli_command_table cli_request_commands;
 extern const struct cli_command_table cli_audit_commands;
 extern const struct cli_command_table cli_doctor_commands;
+extern const struct cli_command_table cli_secret_commands;
 
 #endif

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "deliver.h"
 #include "jit_end.h"
+#include "vault.h"
 #include "log.h"
 #include "secmem.h"
 #include "spool.h"
@@ -110,6 +111,7 @@ static long long step(struct agent *a, unsigned *backoff)
 		*backoff = 0;
 		/* the endpoint answered: waiting audit events can go now */
 		deliver_kick(a);
+		vault_round(a);
 		if (!res.changed) {
 			iam_log(LOG_DEBUG, "event=unchanged serial=%llu",
 				(unsigned long long)res.serial);
@@ -136,6 +138,8 @@ int agent_once(struct agent *a)
 	struct sync_result res;
 	int r = cycle(a, 0, &res, &err);
 
+	if (r == 0)
+		vault_round(a);
 	if (r < 0)
 		log_failure(&res, &err, -1);
 	else if (!res.changed)

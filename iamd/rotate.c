@@ -167,7 +167,7 @@ static int whoami(struct rotation *rt, struct iam_err *err)
 }
 
 int vault_rotate(const struct iam_host_config *cfg, struct iam_api *api, const char *account,
-		 long long *version, struct iam_err *err)
+		 int finish_only, long long *version, struct iam_err *err)
 {
 	struct rotation rt = { cfg, api, NULL, "", account, 0 };
 	int r, lock = -1;
@@ -185,6 +185,12 @@ int vault_rotate(const struct iam_host_config *cfg, struct iam_api *api, const c
 		r = whoami(&rt, err);
 	if (r == 0)
 		r = recover(&rt, err);
+	if (r == 0 && finish_only) {
+		vault_unlock(lock);
+		EVP_PKEY_free(rt.vault_pub);
+		*version = rt.version;
+		return 0;
+	}
 	if (r == 0) {
 		rt.version = 0;
 		r = change(&rt, err);

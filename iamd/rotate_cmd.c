@@ -24,7 +24,7 @@ static int rotate(const char *config, const char *account, struct iam_err *err)
 	if (r == 0 && !(api = cli_connect_endpoint(&cfg, err)))
 		r = -EINVAL;
 	if (r == 0)
-		r = vault_rotate(&cfg, api, account, &version, err);
+		r = vault_rotate(&cfg, api, account, 0, &version, err);
 	if (r == 0)
 		printf("%s: rotated, version %lld is current\n", account, version);
 	iam_api_free(api);

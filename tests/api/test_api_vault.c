@@ -156,14 +156,14 @@ static int64_t audit_seq(void)
 /* Refused before anything is stored or audited. */
 static void test_refused_texts(void **state)
 {
-	EVP_PKEY *other = NULL;
+	EVP_PKEY *other_key = NULL;
 	const char *id = "1234567890abcdef1234567890abcdef";
 	char *wrong_key, *wrong_host, *wrong_account, *tampered;
 	int64_t seq = audit_seq();
 
 	(void)state;
-	assert_int_equal(iam_seal_keygen(&other, NULL), 0);
-	wrong_key = seal_for(other, "web1.example", "root", id, secret1);
+	assert_int_equal(iam_seal_keygen(&other_key, NULL), 0);
+	wrong_key = seal_for(other_key, "web1.example", "root", id, secret1);
 	wrong_host = seal_for(NULL, "web1.example", "root", id, secret1);
 	wrong_account = seal_for(NULL, "web2.example", "admin", id, secret1);
 	tampered = seal_for(NULL, "web2.example", "root", id, secret1);
@@ -185,7 +185,7 @@ static void test_refused_texts(void **state)
 	assert_int_equal(audit_seq(), seq);
 	assert_int_equal(api(&env, env.admin, "GET", "/v1/vault/web2.example", NULL), 200);
 	assert_int_equal(json_object_array_length(jget(&env, "versions")), 0);
-	EVP_PKEY_free(other);
+	EVP_PKEY_free(other_key);
 	free(wrong_key);
 	free(wrong_host);
 	free(wrong_account);

@@ -55,6 +55,11 @@ vault_pubkey = $1
 vault_accounts = vrot,vrotbg
 vault_dir = $tmp/vault
 spool_dir = $tmp/spool
+cache_path = $tmp/nss.cache
+offline_dir = $tmp/offline
+grant_dir = $tmp/grants
+session_dir = $tmp/sessions
+jit_session_dir = $tmp/jit
 connect_timeout = 1s
 timeout = 3s
 EOF
@@ -191,6 +196,63 @@ if [ -x "$killrun" ]; then
 	done
 	echo "kill -9 at random points: $i runs, $seen_journal interrupted between chpasswd and confirm"
 fi
+
+# --- Check-out with approval, then rotation ------------------------------------------
+# vops may check out vrot on web1 under role vaultroot, approved by vboss.
+printf 'vops-Secret-4242\n' | endpoint_ctl user add vops --password-stdin
+printf 'vboss-Secret-4242\n' | endpoint_ctl user add vboss --password-stdin
+printf 'vnobody-Secret-42\n' | endpoint_ctl user add vnobody --password-stdin
+endpoint_ctl group add vmgr
+endpoint_ctl group add-member vmgr vboss
+endpoint_ctl role add vaultroot --max-duration 1h --approvers vmgr --secret vrot
+endpoint_ctl role eligible vaultroot --user vops
+as_user() { # USER PASSWORD IAMCTL-ARGS...: iamctl as that directory user
+	local user=$1 pw=$2
+	shift 2
+	printf '%s\n' "$pw" | env -u IAM_ADMIN_TOKEN_FILE "$B/iamctl/iamctl" --user "$user" \
+		--password-stdin "$@" >"$tmp/ctl.out" 2>"$tmp/ctl.err"
+}
+as_user vnobody vnobody-Secret-42 secret checkout web1 vrot --reason "INC-1 curious"
+status 3 $? "a user no role makes eligible cannot check out"
+as_user vops vops-Secret-4242 secret checkout web1 vrot --reason "INC-2 fix sshd"
+status 3 $? "check-out waits for approval"
+has "$tmp/ctl.err" 'waiting for approval' "it says it waits for approval"
+lacks "$tmp/ctl.out" '.' "nothing revealed before approval"
+req=$(sed -n 's/.*Request \([0-9]*\) for vaultroot.*/\1/p' "$tmp/ctl.err")
+as_user vops vops-Secret-4242 request approve "$req" --reason "my own"
+[ $? -ne 0 ] || fail "the requester approved their own check-out"
+as_user vboss vboss-Secret-4242 request approve "$req" --reason "ok, INC-2"
+status 0 $? "the approver approves"
+as_user vops vops-Secret-4242 secret checkout web1 vrot
+rc=$?
+status 0 $rc "check-out once approved"
+[ $rc -eq 0 ] || show "$tmp/ctl.err"
+revealed=$(head -n 1 "$tmp/ctl.out")
+[ "$revealed" = "$(vault_pw vrot current)" ] || fail "the check-out is not the vault's current password"
+works vrot "$revealed" || fail "the checked-out password does not log in"
+"$iamd" --once --config "$tmp/iam.conf" --stderr >"$tmp/once.log" 2>&1
+works vrot "$revealed" || fail "the password changed while the check-out was open"
+as_user vops vops-Secret-4242 secret checkin web1 vrot
+status 0 $? "check-in"
+"$iamd" --once --config "$tmp/iam.conf" --stderr >"$tmp/once.log" 2>&1
+status 0 $? "iamd --once after the check-in"
+has "$tmp/once.log" 'event=vault_rotate account=vrot result=rotated' "iamd rotated the checked-in account"
+works vrot "$revealed" && fail "the checked-out password still works after check-in and a sync"
+works vrot "$(vault_pw vrot current)" || fail "after the check-in rotation the vault and the account disagree"
+"$B/iamctl/iamctl" secret history web1 vrot >"$tmp/history.out" 2>&1
+has "$tmp/history.out" '^vrot +vops ' "the history names who checked out"
+
+# ... and when the grant simply ends
+as_user vops vops-Secret-4242 secret checkout web1 vrot --reason "INC-3" --for 3s
+req=$(sed -n 's/.*Request \([0-9]*\) for vaultroot.*/\1/p' "$tmp/ctl.err")
+as_user vboss vboss-Secret-4242 request approve "$req" --reason "ok, INC-3"
+as_user vops vops-Secret-4242 secret checkout web1 vrot
+status 0 $? "a short check-out"
+revealed=$(head -n 1 "$tmp/ctl.out")
+sleep 4
+"$iamd" --once --config "$tmp/iam.conf" --stderr >"$tmp/once.log" 2>&1
+works vrot "$revealed" && fail "the checked-out password still works after its grant ended"
+works vrot "$(vault_pw vrot current)" || fail "after the expiry rotation the vault and the account disagree"
 
 [ "$failures" -eq 0 ] && echo PASS && exit 0
 echo "$failures failure(s)"
