@@ -19,20 +19,10 @@
 # packages are built from the same source with Debian's flags either way.
 set -u
 [ -n "${IAM_BUILDDIR:-}" ] && [ -n "${IAM_SRCDIR:-}" ] || { echo "run me from make check"; exit 99; }
-if [ -z "${IAM_DEBIAN_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-	[ -z "${IAM_ASAN_RUNTIME:-}" ] || { echo "SKIP: the packages are built without sanitizers"; exit 77; }
-	for t in dpkg-buildpackage dh lintian pam-auth-update pamtester unshare; do
-		command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is missing"; exit 77; }
-	done
-	unshare -m --propagation private true 2>/dev/null || { echo "SKIP: no private mount namespace"; exit 77; }
-	IAM_DEBIAN_NS=1 exec unshare -m --propagation private sh "$0" "$@"
-	exit 99
-fi
-
-umask 022
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/iam-debian.XXXXXX") || exit 99
-mount -t tmpfs -o mode=0755 tmpfs "$tmp" || exit 99
+. "$IAM_SRCDIR/tests/privns.sh"
+[ -z "${IAM_ASAN_RUNTIME:-}" ] || { echo "SKIP: the packages are built without sanitizers"; exit 77; }
+privns_enter dpkg-buildpackage dh lintian pam-auth-update pamtester
+privns_tmp debian
 cleanup() { endpoint_stop; cd /; umount -R -l "$tmp"; rmdir "$tmp"; }
 trap cleanup EXIT
 trap 'echo "stopped by a signal"; exit 99' INT TERM
@@ -53,7 +43,7 @@ env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$IAM_BUILDDIR" distdir distdir=
 	{ echo "ERROR: make distdir"; tail -n 20 "$tmp/distdir.log"; exit 99; }
 # not in the environment of `make check` that runs this test: its MAKEFLAGS
 # (TESTS=...) would reach debian/rules' make and run this very test inside
-(cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u TESTS -u IAM_DEBIAN_NS \
+(cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u TESTS -u IAM_PRIVNS \
 	DEB_BUILD_OPTIONS="parallel=$(nproc)" timeout 900 dpkg-buildpackage -us -uc -b) \
 	>"$tmp/build.log" 2>&1
 rc=$?

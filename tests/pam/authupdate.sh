@@ -14,19 +14,9 @@
 # Run by `make check` in tests/ as root.
 set -u
 [ -n "${IAM_BUILDDIR:-}" ] && [ -n "${IAM_SRCDIR:-}" ] || { echo "run me from make check"; exit 99; }
-if [ -z "${IAM_AUTHUPDATE_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-	for t in pam-auth-update pamtester unshare openssl; do
-		command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is missing"; exit 77; }
-	done
-	unshare -m --propagation private true 2>/dev/null || { echo "SKIP: no private mount namespace"; exit 77; }
-	IAM_AUTHUPDATE_NS=1 exec unshare -m --propagation private sh "$0" "$@"
-	exit 99
-fi
-
-umask 022
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/iam-authupdate.XXXXXX") || exit 99
-mount -t tmpfs -o mode=0755 tmpfs "$tmp" || exit 99
+. "$IAM_SRCDIR/tests/privns.sh"
+privns_enter pam-auth-update pamtester openssl
+privns_tmp authupdate
 cleanup() { endpoint_stop; umount -l "$tmp"; rmdir "$tmp"; }
 trap cleanup EXIT
 trap 'echo "stopped by a signal"; exit 99' INT TERM

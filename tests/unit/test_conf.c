@@ -856,6 +856,9 @@ static const char host_conf[] =
 	"jit_session_dir = /run/iam/sudo\n"
 	"jit_end_sessions = yes\n"
 	"jit_end_grace = 30s\n"
+	"vault_pubkey = " SNAPSHOT_KEY "\n"
+	"vault_accounts = root,breakglass\n"
+	"vault_dir = /var/lib/iam/escrow\n"
 	"debug = yes\n";
 
 static int host_load(const char *text, struct iam_host_config *cfg, char *path,
@@ -874,6 +877,44 @@ static void require_root(void)
 		print_message("skipped: iam_host_config_load reads root-owned files only; "
 			      "run as root to test it\n");
 		skip();
+	}
+}
+
+/* vault_accounts: names joined by ',', and only with vault_pubkey. */
+static void test_host_config_vault(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *error; /* NULL: accepted */
+	} cases[] = {
+		{ "vault_accounts = root\n", "needs vault_pubkey" },
+		{ "vault_pubkey = short\n", "44 base64" },
+		{ "vault_pubkey = " SNAPSHOT_KEY "\nvault_accounts = root,,bg\n", "joined by ','" },
+		{ "vault_pubkey = " SNAPSHOT_KEY "\nvault_accounts = Root\n", "joined by ','" },
+		{ "vault_pubkey = " SNAPSHOT_KEY "\nvault_accounts = ro:ot\n", "joined by ','" },
+		{ "vault_pubkey = " SNAPSHOT_KEY "\nvault_accounts = root,bg\n", NULL },
+		{ "vault_pubkey = " SNAPSHOT_KEY "\n", NULL },
+	};
+	struct iam_host_config cfg;
+	char path[PATH_MAX];
+	struct warnings w;
+	struct iam_err err;
+	size_t i;
+
+	(void)state;
+	require_root();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = host_load(cases[i].text, &cfg, path, sizeof(path), &w, &err);
+
+		if (!cases[i].error) {
+			if (r != 0)
+				fail_msg("case %zu refused: %s", i, err.msg);
+		} else {
+			if (r == 0)
+				fail_msg("case %zu accepted", i);
+			assert_contains(err.msg, cases[i].error);
+		}
+		iam_host_config_free(&cfg);
 	}
 }
 
@@ -923,6 +964,12 @@ static void test_host_config_full(void **state)
 	assert_string_equal(cfg.jit_session_dir, "/run/iam/sudo");
 	assert_int_equal(cfg.jit_end_sessions, 1);
 	assert_true(cfg.jit_end_grace == 30);
+	assert_string_equal(cfg.vault_pubkey, SNAPSHOT_KEY);
+	assert_string_equal(cfg.vault_dir, "/var/lib/iam/escrow");
+	assert_true(iam_vault_account_listed(&cfg, "root"));
+	assert_true(iam_vault_account_listed(&cfg, "breakglass"));
+	assert_false(iam_vault_account_listed(&cfg, "roo"));
+	assert_false(iam_vault_account_listed(&cfg, "breakglass2"));
 	assert_int_equal(cfg.debug, 1);
 
 	iam_host_http_config(&cfg, &http);
@@ -1190,6 +1237,7 @@ int main(void)
 		cmocka_unit_test(test_file_read_secret),
 		cmocka_unit_test(test_write_atomic),
 		cmocka_unit_test(test_host_config_full),
+		cmocka_unit_test(test_host_config_vault),
 		cmocka_unit_test(test_host_config_defaults),
 		cmocka_unit_test(test_host_config_cross_key),
 		cmocka_unit_test(test_host_config_bad_keys),

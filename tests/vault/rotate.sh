@@ -14,20 +14,10 @@
 # leaves them equal.
 set -u
 [ -n "${IAM_BUILDDIR:-}" ] && [ -n "${IAM_SRCDIR:-}" ] || { echo "run me from make check"; exit 99; }
-if [ -z "${IAM_VAULT_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-	for t in pamtester chpasswd unshare sqlite3 openssl flock; do
-		command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is missing"; exit 77; }
-	done
-	[ -x "$IAM_BUILDDIR/tests/vault/seal_tool" ] || { echo "SKIP: seal_tool not built"; exit 77; }
-	unshare -m --propagation private true 2>/dev/null || { echo "SKIP: no private mount namespace"; exit 77; }
-	IAM_VAULT_NS=1 exec unshare -m --propagation private sh "$0" "$@"
-	exit 99
-fi
-
-umask 022
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/iam-vault.XXXXXX") || exit 99
-mount -t tmpfs -o mode=0755 tmpfs "$tmp" || exit 99
+. "$IAM_SRCDIR/tests/privns.sh"
+[ -x "$IAM_BUILDDIR/tests/vault/seal_tool" ] || { echo "SKIP: seal_tool not built"; exit 77; }
+privns_enter pamtester chpasswd sqlite3 openssl flock
+privns_tmp vault
 cleanup() { endpoint_stop; umount -l /etc 2>/dev/null; umount -l "$tmp"; rmdir "$tmp"; }
 trap cleanup EXIT
 trap 'echo "stopped by a signal"; exit 99' INT TERM
