@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
 #include "seal.h"
 #include "testenv.h"
 
@@ -435,6 +437,42 @@ static void test_checkout_mfa_role(void **state)
 	free(sealed);
 }
 
+/* A sealed text altered in the database after escrow (a backup restored
+ * wrongly, an attacker with write access to the file) is never revealed
+ * as a password: the check-out fails and nothing is recorded as read. */
+static void test_tampered_in_database(void **state)
+{
+	char *sealed = seal_for(NULL, "web2.example", "root", "cccccccccccccccccccccccccccccc01",
+				"web2-Root-Passw0rd-0001");
+	char path[300];
+	sqlite3 *db = NULL;
+	int64_t id;
+
+	(void)state;
+	assert_int_equal(escrow(web2, "root", "cccccccccccccccccccccccccccccc01", sealed), 201);
+	assert_int_equal(decide(web2, "confirm", "root", "cccccccccccccccccccccccccccccc01"), 200);
+	snprintf(path, sizeof(path), "%s/iam.db", env.state);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	/* one character of the ciphertext changed, as a flipped bit would */
+	assert_int_equal(sqlite3_exec(db, "UPDATE vault_secrets SET sealed = substr(sealed, 1, 70)"
+				      " || CASE substr(sealed, 71, 1) WHEN 'A' THEN 'B' ELSE 'A' END"
+				      " || substr(sealed, 72) WHERE account = 'root' AND state ="
+				      " 'current' AND escrow_id = 'cccccccccccccccccccccccccccccc01'",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+	free(boss); /* the clock moved past the session's lifetime */
+	boss = login(&env, "boss1", "boss1-Secret-42");
+	id = grant_for(ops, "rootpw", "web2.example");
+	assert_int_equal(approve(id), 200);
+	assert_int_equal(checkout(ops, "web2.example", "root"), 500);
+	assert_null(jget(&env, "password"));
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/vault/web2.example?account=root", NULL), 200);
+	assert_int_equal(json_object_array_length(jget(&env, "checkouts")), 0);
+	free(sealed);
+}
+
 /* Every check-out and refused attempt is in the audit log, without a
  * password; the history lists who checked out what. */
 static void test_checkouts_audited(void **state)
@@ -468,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_expiry_then_rotation),
 		cmocka_unit_test(test_checkout_during_rotation),
 		cmocka_unit_test(test_checkout_mfa_role),
+		cmocka_unit_test(test_tampered_in_database),
 		cmocka_unit_test(test_checkouts_audited),
 	};
 
