@@ -39,6 +39,7 @@
 #include "init.h"
 #include "log.h"
 #include "safe_file.h"
+#include "seal.h"
 #include "secmem.h"
 #include "totp.h"
 
@@ -210,6 +211,8 @@ static void setup(void)
 	snprintf(db, sizeof(db), "%s", cfg.database);
 	ctx.cfg = &cfg;
 	FUZZ_CHECK(iam_sign_load_private(cfg.signing_key, &ctx.signing_key, &err) == 0);
+	/* the vault's handlers run as in a server with a vault */
+	FUZZ_CHECK(iam_seal_load_private(cfg.vault_key, &ctx.vault_key, &err) == 0);
 	FUZZ_CHECK(EVP_PKEY_get_raw_public_key(ctx.signing_key, raw, &len) == 1);
 	FUZZ_CHECK(iam_sha256_hex(raw, len, hex) == 0);
 	snprintf(ctx.key_id, sizeof(ctx.key_id), "%.16s", hex);
