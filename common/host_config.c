@@ -46,6 +46,8 @@ const struct iam_cfg_key iam_host_config_schema[] = {
 	KEY("vault_pubkey", IAM_CFG_STR, vault_pubkey, NULL, 0, 0),
 	KEY("vault_accounts", IAM_CFG_STR, vault_accounts, NULL, 0, 0),
 	KEY("vault_dir", IAM_CFG_PATH, vault_dir, IAM_LOCALSTATEDIR "/lib/iam/vault", 0, 0),
+	KEY("vault_rotate_interval", IAM_CFG_SECONDS, vault_rotate_interval, "30d", 0,
+	    365LL * 86400),
 	KEY("debug", IAM_CFG_BOOL, debug, "no", 0, 0),
 };
 const size_t iam_host_config_schema_len =

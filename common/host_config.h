@@ -38,6 +38,7 @@ struct iam_host_config {
 	char *vault_pubkey;         /* the vault's X25519 key, base64 */
 	char *vault_accounts;       /* local accounts iamd rotates: "root,breakglass" */
 	char *vault_dir;            /* iamd: a rotation under way, per account */
+	long long vault_rotate_interval; /* seconds between rotations; 0: none */
 	int debug;
 };
 

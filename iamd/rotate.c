@@ -144,6 +144,11 @@ static int change(struct rotation *rt, struct iam_err *err)
 	}
 	if (r == 0)
 		r = vault_journal_remove(rt->cfg->vault_dir, rt->account, err);
+	if (r == 0 && vault_stamp(rt->cfg->vault_dir, rt->account, err) < 0) {
+		/* rotated all the same: at worst the schedule rotates it again */
+		log_line(LOG_WARNING, "vault_stamp", rt, "error", err->msg);
+		r = 0;
+	}
 	iam_wipe(&j, sizeof(j));
 	return r;
 }

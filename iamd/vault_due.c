@@ -1,8 +1,9 @@
 /*
  * The daemon's part of the vault (vault_round): rotations a crash left
- * half done are finished, and accounts whose password a check-out revealed
+ * half done are finished, accounts whose password a check-out revealed
  * are rotated once the grant has ended, as the endpoint says
- * (GET /v1/vault/due).
+ * (GET /v1/vault/due), and the others on vault_rotate_interval (an
+ * account listed but never rotated here is rotated at once).
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "agent.h"
 #include "log.h"
@@ -48,6 +50,23 @@ static void rotate_due(struct agent *a, struct json_object *accounts)
 	}
 }
 
+/* On the schedule: an account never rotated here, or last rotated
+ * vault_rotate_interval ago, gets a new password. */
+static int scheduled(const char *account, const void *ctx)
+{
+	struct agent *a = (struct agent *)(uintptr_t)ctx;
+	long long last, interval = a->cfg.vault_rotate_interval, version = 0;
+	struct iam_err err = { "" };
+
+	if (interval <= 0)
+		return 0;
+	last = vault_rotated_at(a->cfg.vault_dir, account);
+	if (last > 0 && (long long)time(NULL) - last < interval)
+		return 0;
+	vault_rotate(&a->cfg, a->api, account, 0, &version, &err); /* logs its outcome */
+	return 0;
+}
+
 void vault_round(struct agent *a)
 {
 	struct json_object *out = NULL, *accounts = NULL;
@@ -64,4 +83,5 @@ void vault_round(struct agent *a)
 	if (json_object_object_get_ex(out, "accounts", &accounts))
 		rotate_due(a, accounts);
 	json_object_put(out);
+	iam_vault_accounts_each(a->cfg.vault_accounts, scheduled, (const void *)(uintptr_t)a);
 }

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -242,4 +244,22 @@ void vault_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd);
+}
+
+int vault_stamp(const char *dir, const char *account, struct iam_err *err)
+{
+	char path[4096], text[32];
+
+	snprintf(path, sizeof(path), "%s/%s.rotated", dir, account);
+	snprintf(text, sizeof(text), "%lld\n", (long long)time(NULL));
+	return iam_file_write_atomic(path, text, strlen(text), 0600, err);
+}
+
+long long vault_rotated_at(const char *dir, const char *account)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s.rotated", dir, account);
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) ? (long long)st.st_mtime : 0;
 }

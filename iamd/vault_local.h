@@ -38,6 +38,11 @@ int vault_journal_read(const char *dir, const char *account, struct vault_journa
 		       struct iam_err *err);
 int vault_journal_remove(const char *dir, const char *account, struct iam_err *err);
 
+/* dir/ACCOUNT.rotated: its time says when the account was last rotated.
+ * vault_rotated_at: that time, or 0 when it was never rotated here. */
+int vault_stamp(const char *dir, const char *account, struct iam_err *err);
+long long vault_rotated_at(const char *dir, const char *account);
+
 /* One rotation of an account at a time: an exclusive lock on
  * dir/ACCOUNT.lock (waited for up to 10 s), held until vault_unlock and by
  * the chpasswd it runs. -EBUSY when another keeps holding it. */

@@ -859,6 +859,7 @@ static const char host_conf[] =
 	"vault_pubkey = " SNAPSHOT_KEY "\n"
 	"vault_accounts = root,breakglass\n"
 	"vault_dir = /var/lib/iam/escrow\n"
+	"vault_rotate_interval = 7d\n"
 	"debug = yes\n";
 
 static int host_load(const char *text, struct iam_host_config *cfg, char *path,
@@ -966,6 +967,7 @@ static void test_host_config_full(void **state)
 	assert_true(cfg.jit_end_grace == 30);
 	assert_string_equal(cfg.vault_pubkey, SNAPSHOT_KEY);
 	assert_string_equal(cfg.vault_dir, "/var/lib/iam/escrow");
+	assert_true(cfg.vault_rotate_interval == 7 * 86400);
 	assert_true(iam_vault_account_listed(&cfg, "root"));
 	assert_true(iam_vault_account_listed(&cfg, "breakglass"));
 	assert_false(iam_vault_account_listed(&cfg, "roo"));

@@ -35,7 +35,7 @@ mount -t tmpfs -o mode=0755 tmpfs /run || exit 99
 endpoint_init "$B" "$tmp" || exit 99
 endpoint_start "$B" "$tmp" || exit 99
 endpoint_ctl host enroll web1 --output "$tmp/web1.cred"
-conf() { # VAULT_PUBKEY: iam.conf for web1
+conf() { # VAULT_PUBKEY [LINE]: iam.conf for web1, with one more line
 	cat >"$tmp/iam.conf" <<EOF
 endpoint = $IAM_ENDPOINT
 ca_file = $tmp/state/tls.crt
@@ -52,6 +52,7 @@ session_dir = $tmp/sessions
 jit_session_dir = $tmp/jit
 connect_timeout = 1s
 timeout = 3s
+${2:-}
 EOF
 }
 conf "$(cat "$tmp/state/vault.pub")"
@@ -243,6 +244,29 @@ sleep 4
 "$iamd" --once --config "$tmp/iam.conf" --stderr >"$tmp/once.log" 2>&1
 works vrot "$revealed" && fail "the checked-out password still works after its grant ended"
 works vrot "$(vault_pw vrot current)" || fail "after the expiry rotation the vault and the account disagree"
+
+# --- On a schedule ---------------------------------------------------------------------
+once() { "$iamd" --once --config "$tmp/iam.conf" --stderr >"$tmp/once.log" 2>&1; }
+before=$(vault_pw vrot current)
+conf "$(cat "$tmp/state/vault.pub")" 'vault_rotate_interval = 0'
+sleep 2
+once
+[ "$(vault_pw vrot current)" = "$before" ] || fail "vault_rotate_interval = 0 rotated on a schedule"
+conf "$(cat "$tmp/state/vault.pub")" 'vault_rotate_interval = 1s'
+once
+has "$tmp/once.log" 'event=vault_rotate account=vrot result=rotated' "the schedule rotates vrot"
+[ "$(vault_pw vrot current)" != "$before" ] || fail "the schedule did not change the password"
+works vrot "$(vault_pw vrot current)" || fail "after the scheduled rotation the vault and the account disagree"
+# an account never rotated here is taken into the vault at the next sync
+conf "$(cat "$tmp/state/vault.pub")"
+before=$(vault_pw vrotbg current)
+rm -f "$tmp/vault/vrotbg.rotated"
+once
+[ "$(vault_pw vrotbg current)" != "$before" ] || fail "an account never rotated here was not rotated"
+works vrotbg "$(vault_pw vrotbg current)" || fail "vrotbg: the vault and the account disagree"
+before=$(vault_pw vrotbg current)
+once
+[ "$(vault_pw vrotbg current)" = "$before" ] || fail "a fresh rotation was repeated within vault_rotate_interval"
 
 [ "$failures" -eq 0 ] && echo PASS && exit 0
 echo "$failures failure(s)"
