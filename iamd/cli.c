@@ -125,3 +125,10 @@ struct iam_api *cli_connect_endpoint(const struct iam_host_config *cfg, struct i
 	iam_free_secret(token);
 	return api;
 }
+
+void cli_log_init(const struct cli_conf_options *o)
+{
+	int to_stderr = o->log_stderr || isatty(STDERR_FILENO);
+
+	iam_log_init("iamd", to_stderr ? IAM_LOG_STDERR : IAM_LOG_SYSLOG, 0);
+}

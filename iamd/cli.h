@@ -49,6 +49,10 @@ struct cli_conf_options {
 int cli_parse_conf_options(const struct iamd_command *cmd, int argc, char **argv,
 			   struct cli_conf_options *o);
 
+/* Logging for a command an admin runs by hand: standard error with
+ * --stderr or when it is a terminal (where the admin looks), else syslog. */
+void cli_log_init(const struct cli_conf_options *o);
+
 /* Prints "iamd: MESSAGE"; returns IAMD_EXIT_FAILED. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

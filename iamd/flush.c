@@ -79,9 +79,7 @@ static int run_flush(const struct iamd_command *cmd, int argc, char **argv)
 		return r;
 	if (optind < argc)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (isatty(STDERR_FILENO)) /* run by hand: say it where the admin looks */
-		o.log_stderr = 1;
-	iam_log_init("iamd", o.log_stderr ? IAM_LOG_STDERR : IAM_LOG_SYSLOG, 0);
+	cli_log_init(&o);
 	if (flush(o.config, &err) < 0)
 		return cli_fail("%s", err.msg);
 	return IAMD_EXIT_OK;

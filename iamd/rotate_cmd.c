@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
@@ -45,9 +44,7 @@ static int run_rotate(const struct iamd_command *cmd, int argc, char **argv)
 		return cli_usage(cmd, "which account? (one of vault_accounts in iam.conf)");
 	if (optind + 1 < argc)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
-	if (isatty(STDERR_FILENO))
-		o.log_stderr = 1;
-	iam_log_init("iamd", o.log_stderr ? IAM_LOG_STDERR : IAM_LOG_SYSLOG, 0);
+	cli_log_init(&o);
 	if (rotate(o.config, argv[optind], &err) < 0)
 		return cli_fail("%s", err.msg);
 	return IAMD_EXIT_OK;
