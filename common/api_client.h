@@ -143,4 +143,23 @@ void iam_role_info_free(struct iam_role_info *r);
 /* Frees a NULL-terminated array of strings and the strings. */
 void iam_strv_free(char **v);
 
+/* A break-glass login with a password checked out of the vault (POST
+ * /v1/vault/use, api_vault.c), as a host. 0 when the endpoint accepts it;
+ * IAM_API_REFUSED with aerr->code "auth_failed" (not the vault's
+ * password), "not_checked_out" (right, but nobody's check-out runs),
+ * "no_secret" (never escrowed) or another refusal. The request body is
+ * wiped once sent. */
+struct iam_vault_login {
+	const char *account, *password;
+	const char *service, *origin, *tty; /* may be NULL */
+};
+
+struct iam_vault_use {
+	int64_t version;
+	char holders[256];  /* "alice,bob": whose check-outs hold it, newest first */
+};
+
+int iam_api_vault_use(struct iam_api *api, const struct iam_vault_login *in,
+		      struct iam_vault_use *out, struct iam_api_error *aerr, struct iam_err *err);
+
 #endif

@@ -121,6 +121,8 @@ static int change(struct rotation *rt, struct iam_err *err)
 	memset(&j, 0, sizeof(j));
 	r = vault_shadow_hash(rt->account, j.old_hash, err);
 	if (r == 0)
+		r = vault_shadow_writable(err);
+	if (r == 0)
 		r = vault_new_password(password, err);
 	if (r == 0)
 		r = vault_new_escrow_id(j.escrow_id, err);

@@ -81,6 +81,17 @@ int vault_shadow_hash(const char *account, char out[VAULT_HASH_MAX], struct iam_
 	return 0;
 }
 
+int vault_shadow_writable(struct iam_err *err)
+{
+	/* chpasswd replaces /etc/shadow by a rename in /etc */
+	if (access("/etc", W_OK) == 0 || errno != EROFS)
+		return 0;
+	iam_err_set(err, "/etc is read-only for iamd, so chpasswd cannot set a password (the "
+		    "systemd unit's ProtectSystem=strict?): give it ReadWritePaths=/etc, see "
+		    "PASSWORD ROTATION in iamd(8)");
+	return -EROFS;
+}
+
 /* The child: chpasswd with the pipe as its standard input, nothing else
  * inherited but standard error, and a minimal environment. */
 static void run_chpasswd(int in)

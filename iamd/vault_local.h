@@ -20,6 +20,9 @@ int vault_new_password(char out[VAULT_PASSWORD_LEN + 1], struct iam_err *err);
 int vault_new_escrow_id(char out[VAULT_ESCROW_ID_LEN + 1], struct iam_err *err);
 /* The account's hash in the shadow file. -ENOENT: no such local account. */
 int vault_shadow_hash(const char *account, char out[VAULT_HASH_MAX], struct iam_err *err);
+/* -EROFS when /etc is mounted read-only (as systemd's ProtectSystem=strict
+ * does): checked before anything is escrowed. */
+int vault_shadow_writable(struct iam_err *err);
 /* Sets the password with chpasswd; 0 once chpasswd says it did. */
 int vault_set_password(const char *account, const char *password, struct iam_err *err);
 

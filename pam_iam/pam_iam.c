@@ -56,12 +56,15 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, enum 
 
 	if (r == PAM_SUCCESS)
 		r = pi_get_user(&pi);
-	/* a break-glass account is pam_iam's to authenticate even when it is
-	 * a local one (the usual set-up: a local account with a locked
-	 * password); its other phases stay with pam_unix */
+	/* a local break-glass account is pam_iam's to authenticate (with the
+	 * vault's password, or PIN and code offline); its other phases stay
+	 * with pam_unix */
 	if (phase == AUTH && r == PAM_IGNORE && pi.user && iam_name_valid(pi.user) &&
-	    pi_breakglass_listed(&pi))
-		r = PAM_SUCCESS;
+	    pi_breakglass_listed(&pi)) {
+		r = pi_breakglass_login(&pi);
+		pi_close(&pi);
+		return r;
+	}
 	/* sessions of the host's own users are audited too */
 	if (session && r == PAM_IGNORE && pi.user)
 		r = PAM_SUCCESS;

@@ -94,8 +94,6 @@ static int with_code(struct pi *pi, struct iam_api *api, const char *challenge,
 }
 
 /* PI_OFFLINE when the endpoint could not be reached, else a PAM code. */
-#define PI_OFFLINE (-1)
-
 static int online(struct pi *pi, const char *password, int *mfa, char stamp[PI_STAMP_MAX])
 {
 	struct iam_api *api = pi_api(pi);

@@ -78,6 +78,8 @@ static void report(struct pi *pi, const char *type, const char *sid)
 		iam_json_add_str(data, "origin", pi->rhost);
 		iam_json_add_str(data, "tty", pi->tty);
 		iam_json_add_str(data, "session_id", sid);
+		/* a break-glass login with a checked-out password: whose */
+		iam_json_add_str(data, "vault_holders", pi_vault_holders(pi));
 	}
 	if (iam_event_new(type, pi->user, time(NULL), data, &ev, &err) < 0 ||
 	    iam_event_report(pi_api(pi), pi->cfg.spool_dir, pi->cfg.spool_max, ev, &delivered,

@@ -173,6 +173,27 @@ void h_vault_history(struct req *r, struct reply *out);
 void h_vault_checkout(struct req *r, struct reply *out);
 void h_vault_checkin(struct req *r, struct reply *out);
 void h_vault_due(struct req *r, struct reply *out);
+void h_vault_use(struct req *r, struct reply *out);
+
+/* vault_secret.c: what the vault holds for one account of one host. */
+struct vault_target {
+	int64_t host_id;
+	const char *host, *account;
+};
+
+struct vault_secret {
+	struct vault_row cur, pend;
+	char *cur_pw;           /* the current version's password */
+	char *pend_pw;          /* NULL when no version is pending */
+};
+
+/* ST_OK, ST_NOTFOUND when the account has no current version, or
+ * ST_ERROR (a store fault or a text the vault key cannot open: logged). */
+int vault_secret_open(const struct req *r, const struct vault_target *t,
+		      struct vault_secret *s);
+/* The version whose password this is, or NULL; constant time. */
+const struct vault_row *vault_secret_match(const struct vault_secret *s, const char *password);
+void vault_secret_free(struct vault_secret *s);
 
 void h_audit_ingest(struct req *r, struct reply *out);
 void h_audit_list(struct req *r, struct reply *out);

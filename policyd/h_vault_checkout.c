@@ -20,11 +20,8 @@
 #include "decide.h"
 #include "log.h"
 #include "names.h"
-#include "seal.h"
-#include "secmem.h"
 
 #define MAX_REQUESTS 16
-#define SEALED_MAX 2100
 
 struct target_body {
 	char *host;
@@ -112,41 +109,23 @@ static void audit_refusal(const struct req *r, const struct permit *p, const cha
 	json_object_put(data);
 }
 
-/* The password of one version, opened with the vault key; 0 or -1. */
-static int open_version(const struct req *r, const char *host, const char *account,
-			const struct vault_row *v, const char *sealed, char **secret)
-{
-	char context[IAM_VAULT_CONTEXT_MAX];
-	size_t n = 0;
-	struct iam_err err = { "" };
-
-	iam_vault_context(host, account, v->escrow_id, context);
-	if (iam_unseal(r->srv->vault_key, context, sealed, secret, &n, &err) == 0)
-		return 0;
-	iam_log(LOG_ERR, "event=vault_open_failed host=%s account=%s version=%lld error=\"%s\"",
-		host, account, (long long)v->version, err.msg);
-	return -1;
-}
-
-static struct json_object *reveal_json(const struct permit *p, const struct vault_row *cur,
-				       const char *cur_pw, const struct vault_row *pend,
-				       const char *pend_pw)
+static struct json_object *reveal_json(const struct permit *p, const struct vault_secret *s)
 {
 	struct json_object *o = json_object_new_object(), *pj;
 
 	iam_json_add_str(o, "host", p->host->name);
 	iam_json_add_str(o, "account", p->account);
-	iam_json_add_int(o, "version", cur->version);
-	iam_json_add_str(o, "password", cur_pw);
+	iam_json_add_int(o, "version", s->cur.version);
+	iam_json_add_str(o, "password", s->cur_pw);
 	iam_json_add_str(o, "role", p->role.name);
 	iam_json_add_int(o, "grant", p->grant.id);
 	iam_json_add_int(o, "until", p->grant.not_after);
-	if (pend_pw) {
+	if (s->pend_pw) {
 		/* a rotation between setting and confirming: either may be the
 		 * account's password until the host confirms */
 		pj = json_object_new_object();
-		iam_json_add_int(pj, "version", pend->version);
-		iam_json_add_str(pj, "password", pend_pw);
+		iam_json_add_int(pj, "version", s->pend.version);
+		iam_json_add_str(pj, "password", s->pend_pw);
 		json_object_object_add(o, "pending", pj);
 	}
 	return o;
@@ -155,41 +134,30 @@ static struct json_object *reveal_json(const struct permit *p, const struct vaul
 /* Reads, records and reveals; the reply is left in out. */
 static void reveal(struct req *r, struct reply *out, const struct permit *p)
 {
-	char sealed[SEALED_MAX], psealed[SEALED_MAX];
-	struct vault_row cur = { 0 }, pend = { 0 };
+	const struct vault_target t = { p->host->id, p->host->name, p->account };
+	struct vault_secret s;
 	struct vault_checkout c;
-	char *cur_pw = NULL, *pend_pw = NULL;
-	int rc, has_pending;
+	int rc = vault_secret_open(r, &t, &s);
 
-	rc = store_vault_sealed(r->st, p->host->id, p->account, "current", &cur, sealed,
-				sizeof(sealed));
 	if (rc == ST_NOTFOUND) {
 		reply_error(out, 409, "no_secret", "The vault holds no password of %s on %s yet: "
 			    "run iamd rotate %s there.", p->account, p->host->name, p->account);
 		return;
 	}
-	has_pending = rc == ST_OK && store_vault_sealed(r->st, p->host->id, p->account, "pending",
-						       &pend, psealed, sizeof(psealed)) == ST_OK;
-	if (rc != ST_OK || open_version(r, p->host->name, p->account, &cur, sealed, &cur_pw) < 0 ||
-	    (has_pending &&
-	     open_version(r, p->host->name, p->account, &pend, psealed, &pend_pw) < 0)) {
+	if (rc != ST_OK) {
 		reply_error(out, 500, "internal", "The vault cannot open the password (see the "
 			    "endpoint's log).");
-		goto done;
+		return;
 	}
-	c = (struct vault_checkout){ p->host->id, p->host->name, p->account, cur.version,
-				     has_pending ? pend.version : 0, p->grant.id,
+	c = (struct vault_checkout){ p->host->id, p->host->name, p->account, s.cur.version,
+				     s.pend_pw ? s.pend.version : 0, p->grant.id,
 				     p->r->who.id, p->role.name };
 	rc = store_vault_checkout(r->st, &c, r->source, r->now);
 	if (rc != ST_OK)
 		reply_store_error(out, rc, "vault version", p->account);
 	else
-		reply_json(out, 200, reveal_json(p, &cur, cur_pw, &pend, pend_pw));
-done:
-	iam_free_secret(cur_pw);
-	iam_free_secret(pend_pw);
-	iam_wipe(sealed, sizeof(sealed));
-	iam_wipe(psealed, sizeof(psealed));
+		reply_json(out, 200, reveal_json(p, &s));
+	vault_secret_free(&s);
 }
 
 static int read_target(struct req *r, struct reply *out, struct target_body *b,

@@ -85,6 +85,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/vault/checkout", h_vault_checkout, A_USER },
 	{ "POST", "/v1/vault/checkin", h_vault_checkin, A_USER },
 	{ "GET", "/v1/vault/due", h_vault_due, A_HOST },
+	{ "POST", "/v1/vault/use", h_vault_use, A_HOST },
 	{ "GET", "/v1/vault/*", h_vault_history, A_ADMIN },
 
 	{ "POST", "/v1/audit/events", h_audit_ingest, A_HOST },

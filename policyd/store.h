@@ -465,6 +465,11 @@ int store_vault_open_checkout(struct store *st, int64_t host_id, const char *acc
 /* The host's accounts due for rotation: read by a check-out whose grant
  * has ended, and not rotated since. */
 int store_vault_due(struct store *st, int64_t host_id, time_t now, struct json_object **accounts);
+/* Who holds this version of the account's password now: the users whose
+ * check-out revealed it (or a later version) and whose grant is still
+ * running, as [{"user", "grant", "until"}], newest first; [] when none. */
+int store_vault_holders(struct store *st, int64_t host_id, const char *account,
+			int64_t version, time_t now, struct json_object **holders);
 
 /* --- Snapshot and audit ----------------------------------------------- */
 

@@ -351,3 +351,41 @@ int store_vault_due(struct store *st, int64_t host_id, time_t now, struct json_o
 	sqlite3_finalize(s);
 	return r;
 }
+
+int store_vault_holders(struct store *st, int64_t host_id, const char *account,
+			int64_t version, time_t now, struct json_object **holders)
+{
+	sqlite3 *db = st_db(st);
+	sqlite3_stmt *s = NULL;
+	struct json_object *h;
+	int r, step = SQLITE_DONE;
+
+	*holders = json_object_new_array();
+	if (!db)
+		return ST_ERROR;
+	/* a check-out records the highest version it revealed */
+	r = st_prepare(db, "SELECT u.name, c.request_id, q.not_after FROM vault_checkouts c"
+		       " JOIN users u ON u.id = c.user_id JOIN requests q ON q.id = c.request_id"
+		       " WHERE c.host_id = ?1 AND c.account = ?2 AND c.version >= ?3"
+		       " AND q.state = 'approved' AND q.not_after > ?4 ORDER BY c.id DESC", &s);
+	if (r == ST_OK) {
+		sqlite3_bind_int64(s, 1, host_id);
+		sqlite3_bind_text(s, 2, account, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, version);
+		sqlite3_bind_int64(s, 4, (int64_t)now);
+	}
+	while (r == ST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		h = json_object_new_object();
+		json_object_object_add(h, "user", json_object_new_string(
+			(const char *)sqlite3_column_text(s, 0)));
+		json_object_object_add(h, "grant", json_object_new_int64(
+			sqlite3_column_int64(s, 1)));
+		json_object_object_add(h, "until", json_object_new_int64(
+			sqlite3_column_int64(s, 2)));
+		json_object_array_add(*holders, h);
+	}
+	if (r == ST_OK && step != SQLITE_DONE)
+		r = st_rc(db, step, "vault holders");
+	sqlite3_finalize(s);
+	return r;
+}

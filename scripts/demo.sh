@@ -2,8 +2,9 @@
 # The main job, end to end on one machine: the central endpoint on loopback
 # with SQLite, a directory, a privileged role with a time window, a network
 # condition and an approval, an elevation request approved by someone else,
-# sudo on a host gated by it, automatic expiry, early revocation, and the
-# audit chain verified.
+# sudo on a host gated by it, automatic expiry, early revocation, the
+# host's root password vaulted, checked out with approval and rotated
+# after use, and the audit chain verified.
 #
 # The host is real too: Debian's sshd and sudo with pam_iam, pam_jit and
 # nss_iam in a private mount namespace (scripts/hostns.sh).
@@ -70,6 +71,23 @@ refused() {
 		"$(shown "$@")"
 	if "$@" >"$demo/out" 2>&1; then cat "$demo/out"; die "this should have been refused"; fi
 	[ $quiet -eq 1 ] || sed 's/^/    /' "$demo/out"
+}
+# Runs a command that must wait for an approval (exit 3), and shows it.
+waits() {
+	[ $quiet -eq 1 ] || printf '\n  \033[36m$ %s\033[0m\n' "$(shown "$@")"
+	local rc=0
+	"$@" >"$demo/out" 2>&1 || rc=$?
+	[ $quiet -eq 1 ] || sed 's/^/    /' "$demo/out"
+	[ $rc -eq 3 ] && grep -q 'waiting for approval' "$demo/out" ||
+		{ cat "$demo/out"; die "this should wait for an approval (exit 3), not exit $rc"; }
+}
+# run_to FILE COMMAND...: as run, and keeps the output in FILE.
+run_to() {
+	local f=$1
+	shift
+	[ $quiet -eq 1 ] || printf '\n  \033[36m$ %s\033[0m\n' "$(shown "$@")"
+	"$@" >"$f" 2>"$demo/out" || { cat "$demo/out"; die "$(shown "$@") failed"; }
+	[ $quiet -eq 1 ] || sed 's/^/    /' "$f" "$demo/out"
 }
 note() { [ $quiet -eq 1 ] || { echo; echo "$*" | fold -s -w 76 | sed 's/^/  /'; }; }
 iamctl() { "$iamctl_bin" "$@"; }
@@ -267,7 +285,50 @@ grep -q "was revoked" "$demo/out" || die "sudo after the revocation was not refu
 kill "$hostns_sshd_pid" 2>/dev/null; wait "$hostns_sshd_pid" 2>/dev/null || true
 hostns_sshd_pid= # its pid may soon be another program's: never kill it twice
 
-say "10. The audit trail: every decision and change, hash-chained and signed"
+say "10. web1's root password: in the vault, checked out with approval, rotated after use"
+note "iamd gives root on web1 a random password nobody knows. It seals it to the endpoint's vault key (iam-policyd --init made the key pair; the endpoint stores only sealed texts), escrows it, and only then sets it with chpasswd:"
+cat >>"$demo/web1/iam.conf" <<EOC
+vault_pubkey = $(cat "$demo/state/vault.pub")
+vault_accounts = root
+vault_dir = $demo/web1/vault
+EOC
+# web1's /etc, writable for chpasswd (its sshd is stopped by now)
+on_web1_rw() { hostns_run_rw "$demo/web1" "$@"; }
+run on_web1_rw "$iamd_bin" rotate root --config "$demo/web1/iam.conf"
+run iamctl role add rootpw --max-duration 1h --approval required --approvers managers --mfa --secret root
+run iamctl role eligible rootpw --group developers
+set_clock "$next_day 14:40"
+note "At $(berlin "$(endpoint_now)") Alice needs root on web1's console. A check-out is a request like sudo's: eligibility, someone else's approval, and MFA twice (her session, and the request itself). She logs in with a code:"
+printf '%s\n%s\n' "$(cat "$demo/alice.pw")" "$(code_for "$(cat "$demo/alice.totp")")" >"$demo/alice.login"
+rm -rf "$IAMCTL_TOKEN_DIR"
+run iamctl --user alice --password-stdin --code-stdin login <"$demo/alice.login"
+set_clock "$next_day 14:41"
+note "A minute later she asks, with the next code from her phone:"
+waits iamctl --user alice secret checkout web1 root --for 30m \
+	--reason "INC-4713: single-user fix of /etc/fstab" --code "$(code_for "$(cat "$demo/alice.totp")")"
+request=$(iamctl --json request list --role rootpw --state pending | jq -r '.requests[0].id')
+run iamctl --user bob --password-stdin request approve "$request" --reason "INC-4713 ok" <"$demo/bob.login"
+note "Now the vault gives her the password, and the endpoint records that it did before it does:"
+run_to "$demo/root.pw" iamctl --user alice secret checkout web1 root
+# su_root PASSWORD: alice, on web1, becomes root with su and that password
+su_root() {
+	[ $quiet -eq 1 ] || printf '\n  \033[36m$ su -c "id -un" root\033[0m   \033[2m(as alice on web1; Password: ****)\033[0m\n'
+	printf '%s\n' "$1" | ASAN_OPTIONS=detect_leaks=0 hostns_run "$demo/web1" \
+		setpriv --reuid=alice --regid=alice --clear-groups su -c 'id -un' root >"$demo/out" 2>&1
+	local rc=$?
+	[ $quiet -eq 1 ] || sed 's/^/    /' "$demo/out"
+	return $rc
+}
+su_root "$(head -n 1 "$demo/root.pw")" || die "su with the checked-out password failed"
+note "She is done and checks it in. The grant ends, and iamd rotates the password at its next poll:"
+run iamctl --user alice secret checkin web1 root
+run on_web1_rw "$iamd_bin" --config "$demo/web1/iam.conf" --once
+if su_root "$(head -n 1 "$demo/root.pw")"; then die "the checked-out password still works after the rotation"; fi
+[ $quiet -eq 1 ] || echo "    refused, as it should be: that password is gone"
+note "Who had root's password, and when (never the password itself):"
+run iamctl secret history web1 root
+
+say "11. The audit trail: every decision and change, hash-chained and signed"
 note "web1's sessions were reported as they happened; anything still in its spool goes now:"
 run "$iamd_bin" flush-spool --config "$demo/web1/iam.conf"
 note "Which grant each sudo session on web1 used:"

@@ -9,6 +9,9 @@
 #                                               arguments: $HOSTNS_JIT_ARGS
 #   hostns_sudoers DIR < TEXT                   DIR/etc/sudoers, checked
 #   hostns_run DIR COMMAND...                   runs COMMAND in the namespace
+#   hostns_run_rw DIR COMMAND...                as hostns_run, and what COMMAND
+#                                               writes to /etc lands in DIR/etc
+#                                               (chpasswd); not while sshd runs
 #   hostns_start_sshd DIR                       sshd on a free port:
 #                                               sets hostns_port, hostns_sshd_pid;
 #                                               adds $HOSTNS_SSHD_EXTRA to sshd_config
@@ -26,7 +29,10 @@ hostns_setup() {
 	printf 'include /etc/ld.so.conf.d/*.conf\n%s/lib\n' "$dir" >"$dir/ld.so.conf"
 	ldconfig -X -C "$e/ld.so.cache" -f "$dir/ld.so.conf"
 	# a sanitizer build's modules need the ASan runtime first in every program
-	[ -z "${IAM_ASAN_RUNTIME:-}" ] || echo "$IAM_ASAN_RUNTIME" >"$e/ld.so.preload"
+	# (and libcrypt, whose crypt() ASan intercepts: pam_unix loaded later
+	# by su would find no crypt() behind the interceptor)
+	[ -z "${IAM_ASAN_RUNTIME:-}" ] || echo "$IAM_ASAN_RUNTIME $(ldconfig -p |
+		sed -n 's/.*libcrypt\.so\.1 (libc6,x86-64) => //p' | head -n 1)" >"$e/ld.so.preload"
 	cp /etc/passwd /etc/group /etc/shadow "$e/"
 	chmod 0640 "$e/shadow"
 	# The example's auth, account and password stacks as shipped (pam_iam
@@ -65,6 +71,17 @@ hostns_run() {
 	# a private /run too: sudo keeps its timestamps there
 	timeout 60 unshare -m --propagation private sh -c '
 		mount -t overlay overlay -o lowerdir="$0"/etc:/etc /etc || exit 98
+		mount -t tmpfs -o mode=0755 tmpfs /run || exit 98
+		exec "$@"' "$dir" "$@"
+}
+
+hostns_run_rw() {
+	local dir=$1
+	shift
+	mkdir -p "$dir/etc.work"
+	timeout 60 unshare -m --propagation private sh -c '
+		mount -t overlay overlay -o lowerdir=/etc,upperdir="$0"/etc,workdir="$0"/etc.work /etc ||
+			exit 98
 		mount -t tmpfs -o mode=0755 tmpfs /run || exit 98
 		exec "$@"' "$dir" "$@"
 }

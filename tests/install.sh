@@ -52,6 +52,7 @@ $exampledir/pam.d/sshd
 $exampledir/pam.d/sudo
 $exampledir/pam.d/sudo-i
 $exampledir/sudoers.d/iam-jit
+$exampledir/systemd/iamd-vault.conf
 EOF
 if [ "$unitdir" != no ]; then
 	printf '%s\n' "$unitdir/iamd.service" "$unitdir/iam-policyd.service" \
@@ -92,6 +93,15 @@ if [ "$unitdir" != no ] && command -v systemd-analyze >/dev/null; then
 		# warnings (an unknown key, a bad value) do not change the status
 		lacks "$tmp/verify.out" "." "systemd-analyze verify $u.service is quiet"
 	done
+	# iamd's with the vault drop-in from the examples, found as systemd
+	# finds it
+	mkdir -p "$tmp/units/iamd.service.d"
+	cp "$tmp/iamd.service" "$tmp/units/"
+	cp "$dest$exampledir/systemd/iamd-vault.conf" "$tmp/units/iamd.service.d/vault.conf"
+	SYSTEMD_UNIT_PATH="$tmp/units:" systemd-analyze verify --man=no "$tmp/units/iamd.service" \
+		>"$tmp/verify.out" 2>&1
+	status 0 $? "systemd-analyze verify iamd.service with the vault drop-in"
+	lacks "$tmp/verify.out" "." "... and it is quiet"
 fi
 
 mk -C "$B" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1

@@ -4,7 +4,9 @@
  * one superseded) or abandons it; retries get the same answer; a text
  * sealed to another vault key, for another host or record, or altered is
  * refused before anything is stored; admins read the history and never a
- * sealed text; the plaintext is nowhere in the database files.
+ * sealed text; the plaintext is nowhere in the database files. Users
+ * check passwords out through a grant; hosts ask whether a break-glass
+ * login's password is a checked-out one.
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@
 static struct testenv env;
 static char *web1, *web2;
 static EVP_PKEY *vault_pub;
+static char *ops, *boss, *other; /* sessions of ops1, boss1 and other1 */
 
 static const char secret1[] = "first-Root-Passw0rd-4711";
 static const char secret2[] = "second-Root-Passw0rd-0815";
@@ -52,6 +55,9 @@ static int teardown(void **state)
 	(void)state;
 	free(web1);
 	free(web2);
+	free(ops);
+	free(boss);
+	free(other);
 	EVP_PKEY_free(vault_pub);
 	return testenv_stop(&env) == 0 ? 0 : -1;
 }
@@ -254,7 +260,6 @@ static void test_nothing_revealed(void **state)
 
 /* The current version of web1's root after test_rotation_lifecycle is
  * secret2. */
-static char *ops, *boss, *other;
 
 static void setup_people(void)
 {
@@ -488,9 +493,113 @@ static void test_checkouts_audited(void **state)
 	assert_non_null(strstr(all, "vault.checkout\""));
 	assert_non_null(strstr(all, "vault.checkout.deny"));
 	assert_null(strstr(all, "Passw0rd"));
-	free(ops);
-	free(boss);
-	free(other);
+}
+
+static long use(const char *token, const char *account, const char *password)
+{
+	return apif(&env, token, "POST", "/v1/vault/use",
+		    "{\"account\":\"%s\",\"password\":\"%s\",\"service\":\"sshd\","
+		    "\"origin\":\"192.0.2.7\"}", account, password);
+}
+
+/* The holders in the last POST /v1/vault/use answer, "a,b". */
+static const char *holders(void)
+{
+	static char list[128];
+	struct json_object *a = jget(&env, "holders");
+	size_t i;
+
+	list[0] = '\0';
+	for (i = 0; a && i < json_object_array_length(a); i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "",
+			 json_object_get_string(json_object_object_get(
+				 json_object_array_get_idx(a, i), "user")));
+	return list;
+}
+
+/* A break-glass login's password is accepted only while a check-out of
+ * it runs, only from the account's own host. */
+static void test_use_needs_a_checkout(void **state)
+{
+	(void)state;
+	assert_int_equal(use(web1, "root", "sixth-Root-Passw0rd-0004"), 403);
+	assert_string_equal(ecode(&env), "not_checked_out");
+	assert_int_equal(use(web1, "root", "fifth-Root-Passw0rd-0003"), 401);
+	assert_string_equal(ecode(&env), "auth_failed");
+	assert_int_equal(use(web1, "root", ""), 401);
+	assert_int_equal(use(web1, "nobody", "sixth-Root-Passw0rd-0004"), 409);
+	assert_string_equal(ecode(&env), "no_secret");
+	assert_int_equal(use(web1, "no:such", "x"), 400);
+	assert_int_equal(use(web2, "breakglass", "bg-Passw0rd-0001"), 409);
+	assert_int_equal(use(ops, "root", "sixth-Root-Passw0rd-0004"), 403);
+	assert_int_equal(use(env.admin, "root", "sixth-Root-Passw0rd-0004"), 403);
+	assert_int_equal(apif(&env, web1, "POST", "/v1/vault/use", "{\"account\":\"root\"}"), 400);
+}
+
+/* Two people hold one password at once: both see it, a login names both;
+ * when one gives it back the host rotates it, and the other's copy is
+ * gone with it (the other checks out again). */
+static void test_concurrent_checkouts(void **state)
+{
+	int64_t a, b;
+	char *ops2;
+
+	(void)state;
+	make_user(&env, "ops2", "ops2-Secret-42");
+	ops2 = login(&env, "ops2", "ops2-Secret-42");
+	free(other); /* the clock moved past the session's lifetime */
+	other = login(&env, "other1", "other1-Secret-42");
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/roles/rootpw/eligible",
+			     "{\"user\":\"other1\"}"), 200);
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/roles/rootpw/eligible",
+			     "{\"user\":\"ops2\"}"), 200);
+	a = grant_for(ops2, "rootpw", "web1.example");
+	b = grant_for(other, "rootpw", "web1.example");
+	assert_int_equal(approve(a), 200);
+	assert_int_equal(approve(b), 200);
+	assert_int_equal(checkout(ops2, "web1.example", "root"), 200);
+	assert_string_equal(jstr(&env, "password"), "sixth-Root-Passw0rd-0004");
+	assert_int_equal(checkout(other, "web1.example", "root"), 200);
+	assert_string_equal(jstr(&env, "password"), "sixth-Root-Passw0rd-0004");
+	assert_int_equal(use(web1, "root", "sixth-Root-Passw0rd-0004"), 200);
+	assert_string_equal(holders(), "other1,ops2");
+	assert_int_equal(apif(&env, ops2, "POST", "/v1/vault/checkin",
+			      "{\"host\":\"web1.example\",\"account\":\"root\"}"), 200);
+	assert_string_equal(due(), "root");
+	/* until the host rotates, the other holder still may */
+	assert_int_equal(use(web1, "root", "sixth-Root-Passw0rd-0004"), 200);
+	assert_string_equal(holders(), "other1");
+	rotate_web1_root("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa05", "seventh-Root-Passw0rd-0005");
+	assert_string_equal(due(), "");
+	assert_int_equal(use(web1, "root", "sixth-Root-Passw0rd-0004"), 401);
+	assert_int_equal(use(web1, "root", "seventh-Root-Passw0rd-0005"), 403);
+	assert_int_equal(checkout(other, "web1.example", "root"), 200);
+	assert_string_equal(jstr(&env, "password"), "seventh-Root-Passw0rd-0005");
+	assert_int_equal(use(web1, "root", "seventh-Root-Passw0rd-0005"), 200);
+	assert_string_equal(holders(), "other1");
+	assert_int_equal(apif(&env, other, "POST", "/v1/vault/checkin",
+			      "{\"host\":\"web1.example\",\"account\":\"root\"}"), 200);
+	assert_string_equal(due(), "root");
+	assert_int_equal(use(web1, "root", "seventh-Root-Passw0rd-0005"), 403);
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/vault/web1.example?account=root", NULL), 200);
+	assert_int_equal(json_object_array_length(jget(&env, "checkouts")), 6);
+	free(ops2);
+}
+
+/* Each answer to a break-glass login is in the audit log, the holders
+ * with it, never the password. */
+static void test_use_audited(void **state)
+{
+	const char *all;
+
+	(void)state;
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/audit?limit=1000", NULL), 200);
+	all = json_object_to_json_string(env.body);
+	assert_non_null(strstr(all, "\"type\": \"vault.use\", \"actor\": \"other1\""));
+	assert_non_null(strstr(all, "not_checked_out"));
+	assert_non_null(strstr(all, "wrong_password"));
+	assert_non_null(strstr(all, "no_secret"));
+	assert_null(strstr(all, "Passw0rd"));
 }
 
 int main(void)
@@ -508,6 +617,9 @@ int main(void)
 		cmocka_unit_test(test_checkout_mfa_role),
 		cmocka_unit_test(test_tampered_in_database),
 		cmocka_unit_test(test_checkouts_audited),
+		cmocka_unit_test(test_use_needs_a_checkout),
+		cmocka_unit_test(test_concurrent_checkouts),
+		cmocka_unit_test(test_use_audited),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -11,12 +11,14 @@
 # vault_accounts is refused; two rotations at once; and kill -9 at random
 # points of 25 rotations: right after each, the account's password is the
 # vault's current one, or a pending one a journal names, and the next run
-# leaves them equal.
+# leaves them equal. Check-outs with approval, the rotation after check-in,
+# expiry and on a schedule; and pam_iam's break-glass path taking a
+# checked-out password (two holders at once) only while a check-out runs.
 set -u
 [ -n "${IAM_BUILDDIR:-}" ] && [ -n "${IAM_SRCDIR:-}" ] || { echo "run me from make check"; exit 99; }
 . "$IAM_SRCDIR/tests/privns.sh"
 [ -x "$IAM_BUILDDIR/tests/vault/seal_tool" ] || { echo "SKIP: seal_tool not built"; exit 77; }
-privns_enter pamtester chpasswd sqlite3 openssl flock
+privns_enter pamtester chpasswd sqlite3 openssl flock oathtool
 privns_tmp vault
 cleanup() { endpoint_stop; umount -l /etc 2>/dev/null; umount -l "$tmp"; rmdir "$tmp"; }
 trap cleanup EXIT
@@ -136,6 +138,15 @@ works vrot "$pw2" || fail "the password changed while the endpoint was down"
 [ ! -e "$tmp/vault/vrot.rotating" ] || fail "a journal is left with the endpoint down"
 endpoint_start "$B" "$tmp" || exit 99
 conf "$(cat "$tmp/state/vault.pub")"
+
+# /etc read-only, as systemd's ProtectSystem=strict leaves it: refused
+# before anything is escrowed, with the fix
+unshare -m --propagation private sh -c 'mount -o remount,bind,ro /etc && exec "$@"' sh \
+	"$iamd" rotate vrot --config "$tmp/iam.conf" --stderr >"$tmp/rotate.out" 2>&1
+status 1 $? "a rotation with /etc read-only"
+has "$tmp/rotate.out" 'ReadWritePaths=/etc' "the refusal says how to let iamd write /etc"
+works vrot "$pw2" || fail "a rotation with /etc read-only changed the password"
+[ "$(versions vrot pending)" = 0 ] || fail "a rotation with /etc read-only escrowed a version"
 
 rotate vrotother
 status 1 $? "an account not in vault_accounts"
@@ -267,6 +278,95 @@ works vrotbg "$(vault_pw vrotbg current)" || fail "vrotbg: the vault and the acc
 before=$(vault_pw vrotbg current)
 once
 [ "$(vault_pw vrotbg current)" = "$before" ] || fail "a fresh rotation was repeated within vault_rotate_interval"
+
+# --- Break-glass with a checked-out password, through pam_iam ---------------------------
+# vrotbg is a break-glass account (PIN 4321 and a TOTP secret in the
+# usersfile) whose password the vault holds. While the endpoint answers,
+# pam_iam takes that password only while somebody's check-out of it runs,
+# and the login and its session name the holders; two people may hold it
+# at once; when the endpoint is down, the PIN and a code, never the password.
+bgsecret=3132333435363738393031323334353637383930
+printf 'HOTP/T30/6 vrotbg 4321 %s\n' "$bgsecret" >"$tmp/breakglass.oath"
+chmod 0600 "$tmp/breakglass.oath"
+conf "$(cat "$tmp/state/vault.pub")" "breakglass_file = $tmp/breakglass.oath"
+pam_iam=$B/pam_iam/.libs/pam_iam.so
+cat >/etc/pam.d/iam-bgtest <<EOF
+auth [success=done ignore=ignore default=die] $pam_iam config=$tmp/iam.conf
+auth required pam_unix.so
+account required pam_unix.so
+session required $pam_iam config=$tmp/iam.conf
+EOF
+bg_login() { # PASSWORD [CODE]: pam_iam's break-glass path lets vrotbg in
+	printf '%s\n%s\n' "$1" "${2:-}" | env ${preload:+LD_PRELOAD="$preload"} \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		timeout 30 pamtester iam-bgtest vrotbg authenticate open_session close_session \
+		>"$tmp/bg.out" 2>&1
+}
+audit_has() { # TYPE PATTERN: an audit record of TYPE whose actor|data matches
+	sqlite3 "$tmp/state/iam.db" "SELECT actor || '|' || data FROM audit WHERE type = '$1'" |
+		grep -Eq "$2"
+}
+approved_checkout() { # USER PASSWORD ACCOUNT REASON: asks, vboss approves, prints it
+	as_user "$1" "$2" secret checkout web1 "$3" --reason "$4"
+	req=$(sed -n 's/.*Request \([0-9]*\) for.*/\1/p' "$tmp/ctl.err")
+	as_user vboss vboss-Secret-4242 request approve "$req" --reason "ok: $4" || return 1
+	as_user "$1" "$2" secret checkout web1 "$3" && head -n 1 "$tmp/ctl.out"
+}
+printf 'vops2-Secret-4242\n' | endpoint_ctl user add vops2 --password-stdin
+endpoint_ctl role add vaultbg --max-duration 1h --approvers vmgr --secret vrotbg
+endpoint_ctl role eligible vaultbg --user vops
+endpoint_ctl role eligible vaultbg --user vops2
+
+bgpw=$(vault_pw vrotbg current)
+works vrotbg "$bgpw" || fail "vrotbg's password is not the vault's before the break-glass tests"
+bg_login "$bgpw" && fail "pam_iam takes a break-glass password nobody checked out"
+audit_has vault.use.deny 'not_checked_out' || fail "the refused use is not audited as not_checked_out"
+r1=$(approved_checkout vops vops-Secret-4242 vrotbg "INC-5 disk full")
+r2=$(approved_checkout vops2 vops2-Secret-4242 vrotbg "INC-5 second pair of hands")
+[ -n "$r1" ] && [ "$r1" = "$r2" ] && [ "$r1" = "$bgpw" ] ||
+	fail "two check-outs at once did not both give the vault's password"
+bg_login "$r1"
+rc=$?
+status 0 $rc "the checked-out password logs in through pam_iam's break-glass path"
+[ $rc -eq 0 ] || show "$tmp/bg.out"
+bg_login "${r1}x" && fail "pam_iam's break-glass path takes a wrong password"
+audit_has vault.use '^vops2\|.*"holders":\[\{"user":"vops2".*\{"user":"vops"' ||
+	fail "the use is not audited with both holders, newest first"
+audit_has session.open '"vault_holders":"vops2,vops"' ||
+	fail "the break-glass session's audit event does not name the holders"
+audit_has vault.use 'INC|Secret' && fail "a secret or reason leaked into vault.use"
+
+endpoint_stop
+bg_login "$r1" && fail "with the endpoint down, a checked-out password opens the break-glass account"
+bg_login 4321 "$(oathtool --totp "$bgsecret")"
+status 0 $? "with the endpoint down, the PIN and a code open it"
+endpoint_start "$B" "$tmp" || exit 99
+conf "$(cat "$tmp/state/vault.pub")" "breakglass_file = $tmp/breakglass.oath"
+
+# one gives it back: the other still holds it until iamd rotates it
+as_user vops vops-Secret-4242 secret checkin web1 vrotbg
+status 0 $? "the first holder checks in"
+bg_login "$r1"
+status 0 $? "the second holder's check-out still runs"
+once
+has "$tmp/once.log" 'event=vault_rotate account=vrotbg result=rotated' "the check-in rotates vrotbg"
+bg_login "$r1" && fail "the password from before the rotation logs in"
+works vrotbg "$r1" && fail "pam_unix still takes the password from before the rotation"
+as_user vops2 vops2-Secret-4242 secret checkout web1 vrotbg # the grant still runs
+status 0 $? "the second holder checks out again"
+r3=$(head -n 1 "$tmp/ctl.out")
+[ -n "$r3" ] && [ "$r3" != "$r1" ] && [ "$r3" = "$(vault_pw vrotbg current)" ] ||
+	fail "checking out again does not give the new password"
+bg_login "$r3"
+status 0 $? "the new password logs in while checked out"
+as_user vops2 vops2-Secret-4242 secret checkin web1 vrotbg
+bg_login "$r3" && fail "pam_iam takes the password after its last check-out ended"
+works vrotbg "$r3" || fail "the account changed before iamd's poll"
+once
+works vrotbg "$r3" && fail "the password still works after the last check-in and a poll"
+"$B/iamctl/iamctl" secret history web1 vrotbg >"$tmp/history.out" 2>&1
+has "$tmp/history.out" '^vrotbg +vops2 ' "the history names the second holder"
+has "$tmp/history.out" '^vrotbg +vops ' "the history names the first holder"
 
 [ "$failures" -eq 0 ] && echo PASS && exit 0
 echo "$failures failure(s)"

@@ -1,0 +1,124 @@
+/*
+ * A break-glass account's login: a local account listed in
+ * breakglass_file. While the endpoint answers, its password is the one
+ * checked out of the vault (iamctl secret checkout), and the endpoint
+ * accepts it only while somebody's check-out of it runs, naming the
+ * holders, whom the session's audit events then carry. When the endpoint
+ * cannot be reached, the usersfile's PIN and TOTP code (pi_breakglass.c).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "pi_auth.h"
+#include "pi_offline.h"
+
+static void free_data(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/* pam_set_data keys carry the user: su and sudo change PAM_USER. */
+static void holders_key(const struct pi *pi, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "pam_iam_vault_holders:%s", pi->user);
+}
+
+const char *pi_vault_holders(struct pi *pi)
+{
+	char key[300];
+	const void *v = NULL;
+
+	holders_key(pi, key, sizeof(key));
+	return pam_get_data(pi->pamh, key, &v) == PAM_SUCCESS ? v : NULL;
+}
+
+static void keep_holders(struct pi *pi, const char *holders)
+{
+	char key[300], *copy = strdup(holders);
+
+	holders_key(pi, key, sizeof(key));
+	if (!copy || pam_set_data(pi->pamh, key, copy, free_data) != PAM_SUCCESS) {
+		free(copy);
+		pi_log(pi, LOG_WARNING, "breakglass", "error",
+		       "cannot keep the holders for the session's audit events", NULL);
+	}
+}
+
+static int refused(struct pi *pi, const struct iam_api_error *aerr)
+{
+	if (strcmp(aerr->code, "auth_failed") == 0) {
+		pi_log(pi, LOG_NOTICE, "breakglass", "result", "failed", "reason",
+		       "not the password the vault holds", NULL);
+		return PAM_AUTH_ERR;
+	}
+	if (strcmp(aerr->code, "not_checked_out") == 0) {
+		/* right password, ended check-out: somebody kept it */
+		pi_log(pi, LOG_WARNING, "breakglass", "result", "denied", "reason",
+		       "the vault's password, but its check-out has ended", "fix",
+		       "iamctl secret checkout HOST ACCOUNT; iamd rotates it at its next poll",
+		       NULL);
+		pi_tell(pi, 1, "This password's check-out has ended: check it out again.");
+		return PAM_AUTH_ERR;
+	}
+	pi_log(pi, LOG_ERR, "breakglass", "result", "error", "code", aerr->code, "error",
+	       aerr->message, "fix", strcmp(aerr->code, "no_secret") == 0
+	       ? "iamd rotate ACCOUNT on this host escrows a password" : pi_refusal_fix(aerr),
+	       NULL);
+	pi_tell(pi, 1, "The vault holds no usable password of this account; contact your "
+		"administrator.");
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+/* PI_OFFLINE when the endpoint could not be reached, else a PAM code. */
+static int vault_login(struct pi *pi, const char *password)
+{
+	const struct iam_vault_login in = { pi->user, password, pi->service, pi->rhost, pi->tty };
+	struct iam_api *api = pi_api(pi);
+	struct iam_api_error aerr;
+	struct iam_vault_use use;
+	struct iam_err err = { "" };
+	char version[24];
+	int r;
+
+	if (!api)
+		return PI_OFFLINE;
+	r = iam_api_vault_use(api, &in, &use, &aerr, &err);
+	if (r < 0 && pi_unreachable(r, &aerr)) {
+		pi_log(pi, LOG_WARNING, "endpoint_unreachable", "error", err.msg, NULL);
+		return PI_OFFLINE;
+	}
+	if (r == IAM_API_REFUSED)
+		return refused(pi, &aerr);
+	if (r < 0) {
+		pi_log(pi, LOG_ERR, "breakglass", "result", "error", "error", err.msg, NULL);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	snprintf(version, sizeof(version), "%lld", (long long)use.version);
+	pi_log(pi, LOG_NOTICE, "breakglass", "result", "ok", "reason",
+	       "password checked out of the vault", "holders", use.holders, "version", version,
+	       NULL);
+	keep_holders(pi, use.holders);
+	return PAM_SUCCESS;
+}
+
+int pi_breakglass_login(struct pi *pi)
+{
+	const char *password = NULL;
+	int r = pi_get_password(pi, &password);
+
+	if (r != PAM_SUCCESS)
+		return r;
+	if (!password[0]) {
+		pi_log(pi, LOG_NOTICE, "breakglass", "result", "failed", "reason", "empty password",
+		       NULL);
+		return PAM_AUTH_ERR;
+	}
+	r = vault_login(pi, password);
+	return r == PI_OFFLINE ? pi_breakglass_authenticate(pi, password) : r;
+}
