@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -586,6 +587,44 @@ static void test_concurrent_checkouts(void **state)
 	free(ops2);
 }
 
+/* The role's other conditions hold for check-outs as for sudo: the
+ * caller's address (127.0.0.1 here) against its networks, the time
+ * against its window. */
+static void test_checkout_conditions(void **state)
+{
+	char *ops3, body[256];
+	time_t now = (time_t)testenv_now(&env);
+	struct tm tm;
+
+	(void)state;
+	gmtime_r(&now, &tm);
+	make_user(&env, "ops3", "ops3-Secret-42");
+	ops3 = login(&env, "ops3", "ops3-Secret-42");
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/roles",
+			     "{\"name\":\"netpw\",\"max_duration\":3600,\"networks\":"
+			     "[\"10.8.0.0/16\"],\"secrets\":[\"svcnet\"]}"), 201);
+	/* a window twelve hours away from the server's clock */
+	snprintf(body, sizeof(body), "{\"name\":\"winpw\",\"max_duration\":3600,\"window\":"
+		 "\"%02d:00-%02d:30\",\"tz\":\"UTC\",\"secrets\":[\"svcwin\"]}",
+		 (tm.tm_hour + 12) % 24, (tm.tm_hour + 12) % 24);
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/roles", body), 201);
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/roles/netpw/eligible",
+			     "{\"user\":\"ops3\"}"), 200);
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/roles/winpw/eligible",
+			     "{\"user\":\"ops3\"}"), 200);
+	grant_for(ops3, "netpw", "web1.example");
+	grant_for(ops3, "winpw", "web1.example");
+	assert_int_equal(checkout(ops3, "web1.example", "svcnet"), 403);
+	assert_string_equal(ecode(&env), "no_grant");
+	assert_non_null(strstr(jstr(&env, "error.message"), "127.0.0.1"));
+	assert_int_equal(checkout(ops3, "web1.example", "svcwin"), 403);
+	assert_string_equal(ecode(&env), "no_grant");
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/audit?limit=1000", NULL), 200);
+	assert_non_null(strstr(json_object_to_json_string(env.body), "origin_not_allowed"));
+	assert_non_null(strstr(json_object_to_json_string(env.body), "outside_window"));
+	free(ops3);
+}
+
 /* Each answer to a break-glass login is in the audit log, the holders
  * with it, never the password. */
 static void test_use_audited(void **state)
@@ -619,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_checkouts_audited),
 		cmocka_unit_test(test_use_needs_a_checkout),
 		cmocka_unit_test(test_concurrent_checkouts),
+		cmocka_unit_test(test_checkout_conditions),
 		cmocka_unit_test(test_use_audited),
 	};
 
