@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <errno.h>
 #include <string.h>
 #include <syslog.h>
@@ -28,18 +27,7 @@
 
 #define SESSION_ENV "IAM_SESSION_ID"
 
-static void free_data(pam_handle_t *pamh, void *data, int status)
-{
-	(void)pamh;
-	(void)status;
-	free(data);
-}
-
-/* pam_set_data keys carry the user: sudo and su change PAM_USER. */
-static void data_key(const struct pi *pi, char *out, size_t outsz)
-{
-	snprintf(out, outsz, "pam_iam_session:%s", pi->user);
-}
+#define SESSION_DATA "pam_iam_session"
 
 static int new_session_id(struct pi *pi, char out[33])
 {
@@ -58,13 +46,9 @@ static int new_session_id(struct pi *pi, char out[33])
  * close (some callers do), from the PAM environment. */
 static const char *session_id(struct pi *pi)
 {
-	char key[300];
-	const void *v = NULL;
+	const char *v = pi_data_get(pi, SESSION_DATA);
 
-	data_key(pi, key, sizeof(key));
-	if (pam_get_data(pi->pamh, key, &v) == PAM_SUCCESS && v)
-		return v;
-	return pam_getenv(pi->pamh, SESSION_ENV);
+	return v ? v : pam_getenv(pi->pamh, SESSION_ENV);
 }
 
 static void report(struct pi *pi, const char *type, const char *sid)
@@ -148,16 +132,12 @@ static void forget_origin(struct pi *pi)
 
 static int open_session(struct pi *pi)
 {
-	char sid[33], key[300], env[64], *copy;
+	char sid[33], env[64];
 
 	if (new_session_id(pi, sid) < 0)
 		return PAM_SESSION_ERR;
-	data_key(pi, key, sizeof(key));
-	copy = strdup(sid);
-	if (!copy || pam_set_data(pi->pamh, key, copy, free_data) != PAM_SUCCESS) {
-		free(copy);
+	if (pi_data_set(pi, SESSION_DATA, sid) != PAM_SUCCESS)
 		return PAM_BUF_ERR;
-	}
 	snprintf(env, sizeof(env), SESSION_ENV "=%s", sid);
 	if (pam_putenv(pi->pamh, env) != PAM_SUCCESS)
 		pi_log(pi, LOG_WARNING, "session", "error", "cannot set " SESSION_ENV, NULL);

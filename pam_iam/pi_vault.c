@@ -9,45 +9,17 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "pi_auth.h"
 #include "pi_offline.h"
 
-static void free_data(pam_handle_t *pamh, void *data, int status)
-{
-	(void)pamh;
-	(void)status;
-	free(data);
-}
-
-/* pam_set_data keys carry the user: su and sudo change PAM_USER. */
-static void holders_key(const struct pi *pi, char *out, size_t outsz)
-{
-	snprintf(out, outsz, "pam_iam_vault_holders:%s", pi->user);
-}
+#define HOLDERS_DATA "pam_iam_vault_holders"
 
 const char *pi_vault_holders(struct pi *pi)
 {
-	char key[300];
-	const void *v = NULL;
-
-	holders_key(pi, key, sizeof(key));
-	return pam_get_data(pi->pamh, key, &v) == PAM_SUCCESS ? v : NULL;
-}
-
-static void keep_holders(struct pi *pi, const char *holders)
-{
-	char key[300], *copy = strdup(holders);
-
-	holders_key(pi, key, sizeof(key));
-	if (!copy || pam_set_data(pi->pamh, key, copy, free_data) != PAM_SUCCESS) {
-		free(copy);
-		pi_log(pi, LOG_WARNING, "breakglass", "error",
-		       "cannot keep the holders for the session's audit events", NULL);
-	}
+	return pi_data_get(pi, HOLDERS_DATA);
 }
 
 static int refused(struct pi *pi, const struct iam_api_error *aerr)
@@ -103,7 +75,9 @@ static int vault_login(struct pi *pi, const char *password)
 	pi_log(pi, LOG_NOTICE, "breakglass", "result", "ok", "reason",
 	       "password checked out of the vault", "holders", use.holders, "version", version,
 	       NULL);
-	keep_holders(pi, use.holders);
+	if (pi_data_set(pi, HOLDERS_DATA, use.holders) != PAM_SUCCESS)
+		pi_log(pi, LOG_WARNING, "breakglass", "error",
+		       "cannot keep the holders for the session's audit events", NULL);
 	return PAM_SUCCESS;
 }
 

@@ -299,3 +299,37 @@ void pi_log_kv(struct pi *pi, int prio, const char *event, const char *const *kv
 	pam_syslog(pi->pamh, prio, "%s", b.len ? iam_buf_str(&b) : "event=log_oom");
 	iam_buf_free(&b);
 }
+
+static void free_data(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/* Keys carry the user: su and sudo change PAM_USER between phases. */
+static void data_key(const struct pi *pi, const char *name, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%s:%s", name, pi->user);
+}
+
+int pi_data_set(struct pi *pi, const char *name, const char *value)
+{
+	char key[300], *copy = strdup(value);
+
+	data_key(pi, name, key, sizeof(key));
+	if (!copy || pam_set_data(pi->pamh, key, copy, free_data) != PAM_SUCCESS) {
+		free(copy);
+		return PAM_BUF_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+const char *pi_data_get(struct pi *pi, const char *name)
+{
+	char key[300];
+	const void *v = NULL;
+
+	data_key(pi, name, key, sizeof(key));
+	return pam_get_data(pi->pamh, key, &v) == PAM_SUCCESS ? v : NULL;
+}

@@ -103,4 +103,11 @@ int pi_local_user(struct pi *pi, const char *name);
 
 #define PI_LOCAL_PASSWD "/etc/passwd"
 
+/* A string kept with the PAM handle for a later phase of the same
+ * transaction, under NAME and the user (su and sudo change PAM_USER);
+ * pam_end frees the copy. pi_data_set: PAM_SUCCESS or PAM_BUF_ERR;
+ * pi_data_get: NULL when there is none. */
+int pi_data_set(struct pi *pi, const char *name, const char *value);
+const char *pi_data_get(struct pi *pi, const char *name);
+
 #endif /* PAMCOMMON_PI_H */
