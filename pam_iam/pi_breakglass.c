@@ -1,8 +1,8 @@
 /*
  * Break-glass: named emergency accounts in a liboath usersfile (one line
- * "HOTP/T30/6 NAME PIN SECRET_HEX" per account), admitted only while the
- * endpoint is unreachable, with the PIN at the password prompt and a TOTP
- * code after it. liboath records the last code used in the file, so a code
+ * "HOTP/T30/6 NAME PIN SECRET_HEX" per account), admitted this way only
+ * when the endpoint is unreachable or refuses this host (pi_vault.c),
+ * with the PIN at the password prompt and a TOTP code after it. liboath records the last code used in the file, so a code
  * works once. Every use is a loud event: syslog LOG_ALERT and an audit
  * event the endpoint gets as soon as it is back.
  */
@@ -75,7 +75,7 @@ static void report_use(struct pi *pi)
 		iam_json_add_str(data, "origin", pi->rhost);
 		iam_json_add_str(data, "tty", pi->tty);
 	}
-	/* spool only: the endpoint is unreachable, which is why we are here */
+	/* spool only: the endpoint is unreachable, or refused this host */
 	if (iam_event_new("breakglass.use", pi->user, time(NULL), data, &ev, &err) < 0 ||
 	    iam_event_report(NULL, pi->cfg.spool_dir, pi->cfg.spool_max, ev, NULL, &err) < 0)
 		pi_log(pi, LOG_ALERT, "audit_lost", "type", "breakglass.use", "error", err.msg,
@@ -121,7 +121,8 @@ int pi_breakglass_authenticate(struct pi *pi, const char *pin)
 		return PAM_AUTH_ERR;
 	}
 	pi_log(pi, LOG_ALERT, "breakglass", "result", "ok", "reason",
-	       "emergency login while the endpoint is unreachable", NULL);
+	       "emergency login with PIN and code (the endpoint is unreachable or refuses "
+	       "this host)", NULL);
 	report_use(pi);
 	return PAM_SUCCESS;
 }

@@ -40,13 +40,19 @@ static const struct iam_json_field use_fields[] = {
 
 #define NFIELDS (sizeof(use_fields) / sizeof(use_fields[0]))
 
-/* Audits the answer; holders (taken) is NULL for a refusal. */
+/* Who knew the password: the holders (NULL for a refusal) and those whose
+ * check-outs of it have ended (NULL or [] when none). */
+struct knowers {
+	struct json_object *holders, *exposed;
+};
+
+/* Audits the answer: vault.use when k->holders is set, else vault.use.deny. */
 static int audit_use(struct req *r, const struct use_body *b, const char *reason,
-		     const struct vault_row *v, struct json_object *holders)
+		     const struct vault_row *v, const struct knowers *k)
 {
 	struct json_object *data = json_object_new_object(), *first;
 	const char *actor = NULL;
-	const char *type = holders ? "vault.use" : "vault.use.deny";
+	const char *type = k->holders ? "vault.use" : "vault.use.deny";
 	int rc;
 
 	iam_json_add_str(data, "host", r->who.name);
@@ -58,14 +64,18 @@ static int audit_use(struct req *r, const struct use_body *b, const char *reason
 		iam_json_add_str(data, "reason", reason);
 	if (v)
 		iam_json_add_int(data, "version", v->version);
-	if (holders) {
-		first = json_object_array_get_idx(holders, 0);
+	if (k->holders) {
+		first = json_object_array_get_idx(k->holders, 0);
 		actor = json_object_get_string(json_object_object_get(first, "user"));
-		json_object_object_add(data, "holders", json_object_get(holders));
+		json_object_object_add(data, "holders", json_object_get(k->holders));
 	}
+	/* kept past their window: the security team's question is who else
+	 * could have typed it */
+	if (k->exposed && json_object_array_length(k->exposed) > 0)
+		json_object_object_add(data, "exposed_to", json_object_get(k->exposed));
 	rc = store_audit(r->st, r->now, r->source, type, actor, data);
 	json_object_put(data);
-	iam_log(holders ? LOG_NOTICE : LOG_WARNING, "event=%s host=%s account=%s reason=%s "
+	iam_log(k->holders ? LOG_NOTICE : LOG_WARNING, "event=%s host=%s account=%s reason=%s "
 		"holder=%s", type, r->who.name, b->account, reason ? reason : "checked_out",
 		actor ? actor : "-");
 	if (rc != ST_OK)
@@ -74,9 +84,11 @@ static int audit_use(struct req *r, const struct use_body *b, const char *reason
 }
 
 static void refuse(struct req *r, struct reply *out, const struct use_body *b,
-		   const struct vault_row *v, const char *reason)
+		   const struct vault_row *v, const char *reason, struct json_object *exposed)
 {
-	audit_use(r, b, reason, v, NULL);
+	const struct knowers k = { NULL, exposed };
+
+	audit_use(r, b, reason, v, &k);
 	if (strcmp(reason, "not_checked_out") == 0)
 		reply_error(out, 403, "not_checked_out", "Nobody holds %s's password on %s now: "
 			    "its check-out has ended. Check it out again (iamctl secret "
@@ -89,32 +101,36 @@ static void judge(struct req *r, struct reply *out, const struct use_body *b,
 		  const struct vault_secret *s)
 {
 	const struct vault_row *v = vault_secret_match(s, b->password);
-	struct json_object *holders = NULL, *body;
+	struct knowers k = { NULL, NULL };
+	struct json_object *body;
 	int rc;
 
 	if (!v) {
-		refuse(r, out, b, NULL, "wrong_password");
+		refuse(r, out, b, NULL, "wrong_password", NULL);
 		return;
 	}
-	rc = store_vault_holders(r->st, r->who.id, b->account, v->version, r->now, &holders);
+	rc = store_vault_holders(r->st, r->who.id, b->account, v->version, r->now, &k.holders,
+				 &k.exposed);
 	if (rc != ST_OK)
 		reply_store_error(out, rc, "vault check-out", b->account);
-	else if (json_object_array_length(holders) == 0)
-		refuse(r, out, b, v, "not_checked_out");
-	else if ((rc = audit_use(r, b, NULL, v, holders)) != ST_OK)
+	else if (json_object_array_length(k.holders) == 0)
+		refuse(r, out, b, v, "not_checked_out", k.exposed);
+	else if ((rc = audit_use(r, b, NULL, v, &k)) != ST_OK)
 		reply_store_error(out, rc, "audit", "vault.use"); /* no record, no login */
 	else {
 		body = json_object_new_object();
 		iam_json_add_str(body, "result", "ok");
 		iam_json_add_int(body, "version", v->version);
-		json_object_object_add(body, "holders", json_object_get(holders));
+		json_object_object_add(body, "holders", json_object_get(k.holders));
 		reply_json(out, 200, body);
 	}
-	json_object_put(holders);
+	json_object_put(k.holders);
+	json_object_put(k.exposed);
 }
 
 void h_vault_use(struct req *r, struct reply *out)
 {
+	const struct knowers none = { NULL, NULL };
 	struct use_body b = { 0 };
 	struct vault_secret s;
 	struct vault_target t;
@@ -134,7 +150,7 @@ void h_vault_use(struct req *r, struct reply *out)
 	t = (struct vault_target){ r->who.id, r->who.name, b.account };
 	rc = vault_secret_open(r, &t, &s);
 	if (rc == ST_NOTFOUND) {
-		audit_use(r, &b, "no_secret", NULL, NULL);
+		audit_use(r, &b, "no_secret", NULL, &none);
 		reply_error(out, 409, "no_secret", "The vault holds no password of %s on %s: run "
 			    "iamd rotate %s there.", b.account, r->who.name, b.account);
 	} else if (rc != ST_OK) {

@@ -463,13 +463,15 @@ int store_vault_checkouts(struct store *st, int64_t host_id, const char *account
 int store_vault_open_checkout(struct store *st, int64_t host_id, const char *account,
 			      int64_t user_id, time_t now, int64_t *request_id);
 /* The host's accounts due for rotation: read by a check-out whose grant
- * has ended, and not rotated since. */
+ * has ended (or whose user is no longer active), and not rotated since. */
 int store_vault_due(struct store *st, int64_t host_id, time_t now, struct json_object **accounts);
-/* Who holds this version of the account's password now: the users whose
- * check-out revealed it (or a later version) and whose grant is still
- * running, as [{"user", "grant", "until"}], newest first; [] when none. */
+/* Who knows this version of the account's password: the check-outs that
+ * revealed it (or a later version), as [{"user", "grant", "until"}],
+ * newest first, in *holders while the grant runs and its user is active,
+ * else in *exposed (kept past its window, until the host rotates it). */
 int store_vault_holders(struct store *st, int64_t host_id, const char *account,
-			int64_t version, time_t now, struct json_object **holders);
+			int64_t version, time_t now, struct json_object **holders,
+			struct json_object **exposed);
 
 /* --- Snapshot and audit ----------------------------------------------- */
 

@@ -333,8 +333,9 @@ int store_vault_due(struct store *st, int64_t host_id, time_t now, struct json_o
 	/* a version above the highest one revealed was made after the
 	 * check-out; once it has been set, the revealed password is gone */
 	r = st_prepare(db, "SELECT DISTINCT c.account FROM vault_checkouts c"
-		       " JOIN requests q ON q.id = c.request_id WHERE c.host_id = ?1"
-		       " AND NOT (q.state = 'approved' AND q.not_after > ?2)"
+		       " JOIN requests q ON q.id = c.request_id JOIN users u ON u.id = c.user_id"
+		       " WHERE c.host_id = ?1"
+		       " AND NOT (q.state = 'approved' AND q.not_after > ?2 AND u.state = 'active')"
 		       " AND NOT EXISTS (SELECT 1 FROM vault_secrets v WHERE v.host_id = c.host_id"
 		       " AND v.account = c.account AND v.state IN ('current', 'superseded')"
 		       " AND v.version > c.version)"
@@ -352,8 +353,12 @@ int store_vault_due(struct store *st, int64_t host_id, time_t now, struct json_o
 	return r;
 }
 
+/* A check-out's grant still runs, and its holder may still act. */
+#define CHECKOUT_RUNS "(q.state = 'approved' AND q.not_after > ?4 AND u.state = 'active')"
+
 int store_vault_holders(struct store *st, int64_t host_id, const char *account,
-			int64_t version, time_t now, struct json_object **holders)
+			int64_t version, time_t now, struct json_object **holders,
+			struct json_object **exposed)
 {
 	sqlite3 *db = st_db(st);
 	sqlite3_stmt *s = NULL;
@@ -361,13 +366,15 @@ int store_vault_holders(struct store *st, int64_t host_id, const char *account,
 	int r, step = SQLITE_DONE;
 
 	*holders = json_object_new_array();
+	*exposed = json_object_new_array();
 	if (!db)
 		return ST_ERROR;
 	/* a check-out records the highest version it revealed */
-	r = st_prepare(db, "SELECT u.name, c.request_id, q.not_after FROM vault_checkouts c"
-		       " JOIN users u ON u.id = c.user_id JOIN requests q ON q.id = c.request_id"
+	r = st_prepare(db, "SELECT u.name, c.request_id, q.not_after, " CHECKOUT_RUNS
+		       " FROM vault_checkouts c JOIN users u ON u.id = c.user_id"
+		       " JOIN requests q ON q.id = c.request_id"
 		       " WHERE c.host_id = ?1 AND c.account = ?2 AND c.version >= ?3"
-		       " AND q.state = 'approved' AND q.not_after > ?4 ORDER BY c.id DESC", &s);
+		       " ORDER BY c.id DESC", &s);
 	if (r == ST_OK) {
 		sqlite3_bind_int64(s, 1, host_id);
 		sqlite3_bind_text(s, 2, account, -1, SQLITE_STATIC);
@@ -382,7 +389,7 @@ int store_vault_holders(struct store *st, int64_t host_id, const char *account,
 			sqlite3_column_int64(s, 1)));
 		json_object_object_add(h, "until", json_object_new_int64(
 			sqlite3_column_int64(s, 2)));
-		json_object_array_add(*holders, h);
+		json_object_array_add(sqlite3_column_int(s, 3) ? *holders : *exposed, h);
 	}
 	if (r == ST_OK && step != SQLITE_DONE)
 		r = st_rc(db, step, "vault holders");

@@ -14,7 +14,9 @@
 #                                               (chpasswd); not while sshd runs
 #   hostns_start_sshd DIR                       sshd on a free port:
 #                                               sets hostns_port, hostns_sshd_pid;
-#                                               adds $HOSTNS_SSHD_EXTRA to sshd_config
+#                                               adds $HOSTNS_SSHD_EXTRA to sshd_config;
+#                                               HOSTNS_IN_PLACE=1: with the caller's /etc;
+#                                               HOSTNS_SSHD_PRELOAD: sshd's LD_PRELOAD
 #   hostns_login DIR USER PASSWORD CODE CMD     keyboard-interactive login
 #   hostns_key_login DIR USER KEYFILE CMD       public-key login
 
@@ -115,13 +117,15 @@ case "$1" in
 esac
 EOA
 	chmod 0755 "$dir/askpass"
-	# sshd's sandboxed child cannot run LeakSanitizer
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		unshare -m --propagation private sh -c '
-		mount -t overlay overlay -o lowerdir="$0"/etc:/etc /etc || exit 98
+	local setup='mount -t overlay overlay -o lowerdir="$0"/etc:/etc /etc || exit 98
 		mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -m 0755 /run/sshd
-		mount -t tmpfs -o mode=0755 tmpfs /home || exit 98
-		exec /usr/sbin/sshd -D -e -f "$0"/sshd_config' "$dir" 2>"$dir/sshd.log" &
+		mount -t tmpfs -o mode=0755 tmpfs /home || exit 98'
+	# HOSTNS_IN_PLACE: the caller's namespace already has the /etc it wants
+	[ -z "${HOSTNS_IN_PLACE:-}" ] || setup='mkdir -p -m 0755 /run/sshd'
+	# sshd's sandboxed child cannot run LeakSanitizer
+	env ${HOSTNS_SSHD_PRELOAD:+LD_PRELOAD="$HOSTNS_SSHD_PRELOAD"} \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" unshare -m --propagation private sh -c "$setup
+		exec /usr/sbin/sshd -D -e -f \"\$0\"/sshd_config" "$dir" 2>"$dir/sshd.log" &
 	hostns_sshd_pid=$!
 	for i in $(seq 100); do
 		grep -q "Server listening on 127.0.0.1 port $hostns_port" "$dir/sshd.log" 2>/dev/null &&

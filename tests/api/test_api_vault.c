@@ -625,6 +625,52 @@ static void test_checkout_conditions(void **state)
 	free(ops3);
 }
 
+/* A holder who is disabled, or whose grant is revoked, holds nothing:
+ * the password is refused at once and due for rotation, and the refusal
+ * names who kept it. */
+static void test_use_ends_with_the_holder(void **state)
+{
+	char *ops4, path[96];
+	int64_t id;
+
+	(void)state;
+	rotate_web1_root("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa06", "eighth-Root-Passw0rd-0006");
+	assert_string_equal(due(), "");
+	make_user(&env, "ops4", "ops4-Secret-42");
+	ops4 = login(&env, "ops4", "ops4-Secret-42");
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/roles/rootpw/eligible",
+			     "{\"user\":\"ops4\"}"), 200);
+	id = grant_for(ops4, "rootpw", "web1.example");
+	assert_int_equal(approve(id), 200);
+	assert_int_equal(checkout(ops4, "web1.example", "root"), 200);
+	assert_int_equal(use(web1, "root", "eighth-Root-Passw0rd-0006"), 200);
+	assert_string_equal(holders(), "ops4");
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/users/ops4/disable",
+			     "{\"reason\":\"left\"}"), 200);
+	assert_int_equal(use(web1, "root", "eighth-Root-Passw0rd-0006"), 403);
+	assert_string_equal(ecode(&env), "not_checked_out");
+	assert_string_equal(due(), "root");
+	assert_int_equal(api(&env, env.admin, "GET", "/v1/audit?limit=1000", NULL), 200);
+	/* data is a JSON text inside the JSON answer */
+	assert_non_null(strstr(json_object_to_json_string(env.body),
+			       "\\\"exposed_to\\\":[{\\\"user\\\":\\\"ops4\\\""));
+	rotate_web1_root("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa07", "ninth-Root-Passw0rd-0007");
+	assert_string_equal(due(), "");
+	/* enabled again, the grant runs on (disabling does not end it); then
+	 * an approver revokes it */
+	assert_int_equal(api(&env, env.admin, "POST", "/v1/users/ops4/enable", "{}"), 200);
+	free(ops4);
+	ops4 = login(&env, "ops4", "ops4-Secret-42");
+	assert_int_equal(checkout(ops4, "web1.example", "root"), 200);
+	assert_string_equal(jstr(&env, "password"), "ninth-Root-Passw0rd-0007");
+	assert_int_equal(use(web1, "root", "ninth-Root-Passw0rd-0007"), 200);
+	snprintf(path, sizeof(path), "/v1/requests/%lld/revoke", (long long)id);
+	assert_int_equal(apif(&env, boss, "POST", path, "{\"reason\":\"done\"}"), 200);
+	assert_int_equal(use(web1, "root", "ninth-Root-Passw0rd-0007"), 403);
+	assert_string_equal(due(), "root");
+	free(ops4);
+}
+
 /* Each answer to a break-glass login is in the audit log, the holders
  * with it, never the password. */
 static void test_use_audited(void **state)
@@ -659,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_use_needs_a_checkout),
 		cmocka_unit_test(test_concurrent_checkouts),
 		cmocka_unit_test(test_checkout_conditions),
+		cmocka_unit_test(test_use_ends_with_the_holder),
 		cmocka_unit_test(test_use_audited),
 	};
 

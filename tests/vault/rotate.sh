@@ -20,7 +20,8 @@ set -u
 [ -x "$IAM_BUILDDIR/tests/vault/seal_tool" ] || { echo "SKIP: seal_tool not built"; exit 77; }
 privns_enter pamtester chpasswd sqlite3 openssl flock oathtool
 privns_tmp vault
-cleanup() { endpoint_stop; umount -l /etc 2>/dev/null; umount -l "$tmp"; rmdir "$tmp"; }
+sshd_pid=
+cleanup() { [ -z "$sshd_pid" ] || kill "$sshd_pid"; endpoint_stop; umount -l /etc 2>/dev/null; umount -l "$tmp"; rmdir "$tmp"; }
 trap cleanup EXIT
 trap 'echo "stopped by a signal"; exit 99' INT TERM
 . "$IAM_SRCDIR/tests/check.sh"
@@ -286,6 +287,16 @@ once
 # and the login and its session name the holders; two people may hold it
 # at once; when the endpoint is down, the PIN and a code, never the password.
 bgsecret=3132333435363738393031323334353637383930
+last_step=0
+fresh_code() { # $code: of a time step no login took yet (liboath allows one step of drift)
+	local step=$(($(date +%s) / 30 + 1))
+	while [ $step -le $last_step ]; do
+		sleep 5
+		step=$(($(date +%s) / 30 + 1))
+	done
+	last_step=$step
+	code=$(oathtool --totp -N "@$((step * 30))" "$bgsecret")
+}
 printf 'HOTP/T30/6 vrotbg 4321 %s\n' "$bgsecret" >"$tmp/breakglass.oath"
 chmod 0600 "$tmp/breakglass.oath"
 conf "$(cat "$tmp/state/vault.pub")" "breakglass_file = $tmp/breakglass.oath"
@@ -330,6 +341,26 @@ rc=$?
 status 0 $rc "the checked-out password logs in through pam_iam's break-glass path"
 [ $rc -eq 0 ] || show "$tmp/bg.out"
 bg_login "${r1}x" && fail "pam_iam's break-glass path takes a wrong password"
+# the same through the real sshd (keyboard-interactive: PAM's
+# authentication runs in a process of its own there)
+cat >/etc/pam.d/sshd <<EOF
+auth [success=done ignore=ignore default=die] $pam_iam config=$tmp/iam.conf
+auth required pam_unix.so
+account required pam_unix.so
+session required pam_unix.so
+session required $pam_iam config=$tmp/iam.conf
+EOF
+. "$IAM_SRCDIR/scripts/hostns.sh"
+HOSTNS_IN_PLACE=1 HOSTNS_SSHD_PRELOAD=$preload
+hostns_start_sshd "$tmp" ||
+	{ show "$tmp/sshd.log"; exit 99; }
+sshd_pid=$hostns_sshd_pid
+got=$(hostns_login "$tmp" vrotbg "$r1" "" 'id -un' 2>/dev/null)
+[ "$got" = vrotbg ] || { fail "sshd: the checked-out password does not log vrotbg in"; show "$tmp/sshd.log"; }
+audit_has session.open '"service":"sshd".*"vault_holders":"vops2,vops"' ||
+	fail "sshd: the session's audit event does not name the holders"
+got=$(hostns_login "$tmp" vrotbg "${r1}x" "" 'id -un' 2>/dev/null)
+[ -z "$got" ] || fail "sshd: a wrong password logs vrotbg in"
 audit_has vault.use '^vops2\|.*"holders":\[\{"user":"vops2".*\{"user":"vops"' ||
 	fail "the use is not audited with both holders, newest first"
 audit_has session.open '"vault_holders":"vops2,vops"' ||
@@ -337,8 +368,10 @@ audit_has session.open '"vault_holders":"vops2,vops"' ||
 audit_has vault.use 'INC|Secret' && fail "a secret or reason leaked into vault.use"
 
 endpoint_stop
-bg_login "$r1" && fail "with the endpoint down, a checked-out password opens the break-glass account"
-bg_login 4321 "$(oathtool --totp "$bgsecret")"
+bg_login "$r1" "$(oathtool --totp "$bgsecret")" &&
+	fail "with the endpoint down, a checked-out password opens the break-glass account"
+fresh_code
+bg_login 4321 "$code"
 status 0 $? "with the endpoint down, the PIN and a code open it"
 endpoint_start "$B" "$tmp" || exit 99
 conf "$(cat "$tmp/state/vault.pub")" "breakglass_file = $tmp/breakglass.oath"
@@ -367,6 +400,17 @@ works vrotbg "$r3" && fail "the password still works after the last check-in and
 "$B/iamctl/iamctl" secret history web1 vrotbg >"$tmp/history.out" 2>&1
 has "$tmp/history.out" '^vrotbg +vops2 ' "the history names the second holder"
 has "$tmp/history.out" '^vrotbg +vops ' "the history names the first holder"
+
+# The endpoint refuses this host (its credential replaced): the account is
+# not locked out with it, its PIN and a code decide
+endpoint_ctl host rotate web1 --output "$tmp/web1.new" --force
+bg_login "$r3" "$(oathtool --totp "$bgsecret")" &&
+	fail "with this host refused, the vault password opens the break-glass account"
+fresh_code
+bg_login 4321 "$code"
+rc=$?
+status 0 $rc "with this host refused, the PIN and a code open the break-glass account"
+[ $rc -eq 0 ] || show "$tmp/bg.out"
 
 [ "$failures" -eq 0 ] && echo PASS && exit 0
 echo "$failures failure(s)"
