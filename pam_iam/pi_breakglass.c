@@ -101,6 +101,8 @@ static const char *oath_reason(int rc)
 
 int pi_breakglass_authenticate(struct pi *pi, const char *pin)
 {
+	static const char emergency[] = "emergency login with PIN and code (the endpoint "
+					 "is unreachable or refuses this host)";
 	char *code = NULL;
 	time_t last = 0;
 	int r, rc;
@@ -120,9 +122,7 @@ int pi_breakglass_authenticate(struct pi *pi, const char *pin)
 		       oath_reason(rc), NULL);
 		return PAM_AUTH_ERR;
 	}
-	pi_log(pi, LOG_ALERT, "breakglass", "result", "ok", "reason",
-	       "emergency login with PIN and code (the endpoint is unreachable or refuses "
-	       "this host)", NULL);
+	pi_log(pi, LOG_ALERT, "breakglass", "result", "ok", "reason", emergency, NULL);
 	report_use(pi);
 	return PAM_SUCCESS;
 }
