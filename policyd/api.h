@@ -175,7 +175,11 @@ void h_vault_checkin(struct req *r, struct reply *out);
 void h_vault_due(struct req *r, struct reply *out);
 void h_vault_use(struct req *r, struct reply *out);
 
-/* vault_secret.c: what the vault holds for one account of one host. */
+/* vault_secret.c: whether the endpoint has a vault key (else the reply is
+ * 409 vault_not_configured and -1), and what the vault holds for one
+ * account of one host. */
+int vault_ready(const struct req *r, struct reply *out);
+
 struct vault_target {
 	int64_t host_id;
 	const char *host, *account;

@@ -58,15 +58,6 @@ static int check_names(struct reply *out, const struct vault_body *b)
 	return 0;
 }
 
-static int vault_ready(const struct req *r, struct reply *out)
-{
-	if (r->srv->vault_key)
-		return 0;
-	reply_error(out, 409, "vault_not_configured",
-		    "This endpoint has no vault key (vault_key in policyd.conf).");
-	return -1;
-}
-
 /* Whether the sealed text opens with the vault key for this record. */
 static int sealed_opens(const struct req *r, const struct vault_body *b)
 {

@@ -165,11 +165,8 @@ static int read_target(struct req *r, struct reply *out, struct target_body *b,
 {
 	int rc;
 
-	if (!r->srv->vault_key) {
-		reply_error(out, 409, "vault_not_configured",
-			    "This endpoint has no vault key (vault_key in policyd.conf).");
+	if (vault_ready(r, out) < 0)
 		return -1;
-	}
 	if (body_map(r, out, target_fields, 2, b) < 0)
 		return -1;
 	if (!iam_name_valid(b->account)) {

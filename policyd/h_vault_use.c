@@ -136,11 +136,8 @@ void h_vault_use(struct req *r, struct reply *out)
 	struct vault_target t;
 	int rc;
 
-	if (!r->srv->vault_key) {
-		reply_error(out, 409, "vault_not_configured",
-			    "This endpoint has no vault key (vault_key in policyd.conf).");
+	if (vault_ready(r, out) < 0)
 		return;
-	}
 	if (body_map(r, out, use_fields, NFIELDS, &b) < 0)
 		goto done;
 	if (!iam_name_valid(b.account)) {

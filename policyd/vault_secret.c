@@ -18,6 +18,15 @@
 
 #define SEALED_MAX 2100
 
+int vault_ready(const struct req *r, struct reply *out)
+{
+	if (r->srv->vault_key)
+		return 0;
+	reply_error(out, 409, "vault_not_configured",
+		    "This endpoint has no vault key (vault_key in policyd.conf).");
+	return -1;
+}
+
 /* ST_OK with *secret set, ST_NOTFOUND, or ST_ERROR (logged). */
 static int open_version(const struct req *r, const struct vault_target *t, const char *state,
 			struct vault_row *v, char **secret)
